@@ -1,0 +1,17 @@
+export type { AddedToken } from "./added-vocabulary.js";
+export { BpeModel } from "./bpe.js";
+export {
+  type BatchEncoding,
+  cleanUpTokenization,
+  DebertaTokenizer,
+  type DebertaTokenizerOptions,
+  type DecodeOptions,
+  type PaddingOption,
+  type TokenizerCallOptions,
+  type TruncationOption,
+} from "./deberta-tokenizer.js";
+export type { Encoding } from "./encoding.js";
+export { TokenizerError, type TokenizerErrorCode } from "./errors.js";
+export { type TokenizerConfig, parseTokenizerConfig } from "./tokenizer-config.js";
+export { TokenizerCore, type TruncationStrategy } from "./tokenizer-core.js";
+export { parseTokenizerJson, type TokenizerSpec } from "./tokenizer-json.js";
