@@ -94,7 +94,10 @@ export class AddedVocabulary {
       if (token.single_word) {
         const before = charBefore(window, start);
         const after = charAt(window, stop);
-        if ((before !== undefined && WORD_CHAR.test(before)) || (after !== undefined && WORD_CHAR.test(after))) {
+        if (
+          (before !== undefined && WORD_CHAR.test(before)) ||
+          (after !== undefined && WORD_CHAR.test(after))
+        ) {
           continue;
         }
       }

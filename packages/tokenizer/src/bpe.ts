@@ -47,7 +47,11 @@ export class BpeModel {
   private byteCharStart = new Int32Array(256);
   private byteCharEnd = new Int32Array(256);
 
-  constructor(vocab: Map<string, number>, merges: readonly (readonly [string, string])[], options: BpeOptions = {}) {
+  constructor(
+    vocab: Map<string, number>,
+    merges: readonly (readonly [string, string])[],
+    options: BpeOptions = {},
+  ) {
     this.vocab = vocab;
     let maxId = -1;
     for (const id of vocab.values()) if (id > maxId) maxId = id;
@@ -133,7 +137,10 @@ export class BpeModel {
         }
       }
     }
-    const count = n <= HEAP_THRESHOLD ? this.mergeByScan(symIds, symStart, symEnd, n) : this.mergeByHeap(symIds, symStart, symEnd, n);
+    const count =
+      n <= HEAP_THRESHOLD
+        ? this.mergeByScan(symIds, symStart, symEnd, n)
+        : this.mergeByHeap(symIds, symStart, symEnd, n);
     const ids = new Int32Array(count);
     const starts = new Int32Array(count);
     const ends = new Int32Array(count);

@@ -14,7 +14,7 @@ function buildByteTables(): { byteToChar: string[]; charToByte: Map<string, numb
     byteToChar[b] = String.fromCharCode(isPrintable.has(b) ? b : 256 + next++);
   }
   const charToByte = new Map<string, number>();
-  byteToChar.forEach((ch, b) => charToByte.set(ch, b));
+  for (let b = 0; b < 256; b++) charToByte.set(byteToChar[b]!, b);
   return { byteToChar, charToByte };
 }
 

@@ -10,7 +10,12 @@ import {
   type TokenizerConfig,
   UNLIMITED_LENGTH,
 } from "./tokenizer-config.js";
-import { type SequenceInput, TokenizerCore, type TruncationParams, type TruncationStrategy } from "./tokenizer-core.js";
+import {
+  type SequenceInput,
+  TokenizerCore,
+  type TruncationParams,
+  type TruncationStrategy,
+} from "./tokenizer-core.js";
 import { parseTokenizerJson, parseVocab, type TokenizerSpec } from "./tokenizer-json.js";
 
 export type PaddingOption = boolean | "longest" | "max_length" | "do_not_pad";
@@ -69,7 +74,11 @@ type IdsLike = readonly number[] | readonly bigint[] | Tensor | BigInt64Array | 
 
 export interface DebertaTokenizer {
   /** Tokenizes one text (or pair), or a batch; see {@link TokenizerCallOptions}. */
-  (text: string | readonly string[] | readonly (readonly string[])[], options?: TokenizerCallOptions): BatchEncoding;
+  // biome-ignore lint/style/useShorthandFunctionType: merged with the class below to make instances callable.
+  (
+    text: string | readonly string[] | readonly (readonly string[])[],
+    options?: TokenizerCallOptions,
+  ): BatchEncoding;
 }
 
 /**
@@ -120,20 +129,33 @@ export class DebertaTokenizer {
    * Loads a tokenizer from a folder or URL holding `tokenizer.json` (+ `tokenizer_config.json`), or the
    * Hub layout `vocab.json` + `merges.txt` (+ `tokenizer_config.json`) of the `microsoft/deberta-*` repos.
    */
-  static async from_pretrained(location: string, options: DebertaTokenizerOptions = {}): Promise<DebertaTokenizer> {
+  static async from_pretrained(
+    location: string,
+    options: DebertaTokenizerOptions = {},
+  ): Promise<DebertaTokenizer> {
     const configFile = joinLocation(location, "tokenizer_config.json");
     const configText = await readTextFile(configFile);
-    const config = parseTokenizerConfig(configText === undefined ? {} : parseJsonFile(configText, configFile), configFile);
+    const config = parseTokenizerConfig(
+      configText === undefined ? {} : parseJsonFile(configText, configFile),
+      configFile,
+    );
     const jsonFile = joinLocation(location, "tokenizer.json");
     const jsonText = await readTextFile(jsonFile);
     if (jsonText !== undefined) {
-      return new DebertaTokenizer(parseTokenizerJson(parseJsonFile(jsonText, jsonFile), jsonFile), config, options);
+      return new DebertaTokenizer(
+        parseTokenizerJson(parseJsonFile(jsonText, jsonFile), jsonFile),
+        config,
+        options,
+      );
     }
     const vocabFile = joinLocation(location, "vocab.json");
     const mergesFile = joinLocation(location, "merges.txt");
     const [vocabText, mergesText] = await Promise.all([readTextFile(vocabFile), readTextFile(mergesFile)]);
     if (vocabText === undefined || mergesText === undefined) {
-      const missing = [vocabText === undefined ? "vocab.json" : "", mergesText === undefined ? "merges.txt" : ""]
+      const missing = [
+        vocabText === undefined ? "vocab.json" : "",
+        mergesText === undefined ? "merges.txt" : "",
+      ]
         .filter(Boolean)
         .join(" and ");
       throw new TokenizerError(
@@ -159,7 +181,10 @@ export class DebertaTokenizer {
     options: DebertaTokenizerOptions = {},
     file = "vocab.json",
   ): DebertaTokenizer {
-    const parsedConfig = "raw" in config && "specialTokens" in config ? (config as TokenizerConfig) : parseTokenizerConfig(config, "tokenizer_config.json");
+    const parsedConfig =
+      "raw" in config && "specialTokens" in config
+        ? (config as TokenizerConfig)
+        : parseTokenizerConfig(config, "tokenizer_config.json");
     const vocabMap = vocab instanceof Map ? vocab : parseVocab(vocab, file, "(root)");
     const spec = buildHubLayoutSpec(vocabMap, parseMergesText(mergesText), parsedConfig, file);
     return new DebertaTokenizer(spec, parsedConfig, options);
@@ -225,7 +250,9 @@ export class DebertaTokenizer {
   }
 
   get all_special_ids(): number[] {
-    return this.all_special_tokens.map((t) => this.core.tokenToId(t)).filter((id): id is number => id !== undefined);
+    return this.all_special_tokens
+      .map((t) => this.core.tokenToId(t))
+      .filter((id): id is number => id !== undefined);
   }
 
   /** Size of the vocabulary including added tokens (transformers' `len(tokenizer)`). */
@@ -242,12 +269,18 @@ export class DebertaTokenizer {
 
   /** The tokens of `text` (byte-level strings such as "Ġworld"), without special tokens. */
   tokenize(text: string, options: { text_pair?: string; add_special_tokens?: boolean } = {}): string[] {
-    const { input_ids } = this.call_(text, { ...options, add_special_tokens: options.add_special_tokens ?? false });
+    const { input_ids } = this.call_(text, {
+      ...options,
+      add_special_tokens: options.add_special_tokens ?? false,
+    });
     return this.convert_ids_to_tokens(input_ids as number[]);
   }
 
   /** Token ids of `text` (and `text_pair`), with special tokens unless `add_special_tokens: false`. */
-  encode(text: string, options: Omit<TokenizerCallOptions, "return_tensor" | "return_overflowing_tokens"> = {}): number[] {
+  encode(
+    text: string,
+    options: Omit<TokenizerCallOptions, "return_tensor" | "return_overflowing_tokens"> = {},
+  ): number[] {
     return this.call_(text, options).input_ids as number[];
   }
 
@@ -257,7 +290,8 @@ export class DebertaTokenizer {
     const unk = this.unk_token_id;
     const one = (token: string): number => {
       const id = this.core.tokenToId(token) ?? unk;
-      if (id === null) throw argumentError("tokens", `"${token}" is not in the vocabulary and there is no unk_token`);
+      if (id === null)
+        throw argumentError("tokens", `"${token}" is not in the vocabulary and there is no unk_token`);
       return id;
     };
     return typeof tokens === "string" ? one(tokens) : tokens.map(one);
@@ -265,10 +299,14 @@ export class DebertaTokenizer {
 
   convert_ids_to_tokens(ids: number, options?: { skip_special_tokens?: boolean }): string;
   convert_ids_to_tokens(ids: IdsLike, options?: { skip_special_tokens?: boolean }): string[];
-  convert_ids_to_tokens(ids: number | IdsLike, options: { skip_special_tokens?: boolean } = {}): string | string[] {
+  convert_ids_to_tokens(
+    ids: number | IdsLike,
+    options: { skip_special_tokens?: boolean } = {},
+  ): string | string[] {
     const one = (id: number): string => {
       const token = this.core.idToToken(id);
-      if (token === undefined) throw argumentError("ids", `token id ${id} is not in the vocabulary (size ${this.vocab_size})`);
+      if (token === undefined)
+        throw argumentError("ids", `token id ${id} is not in the vocabulary (size ${this.vocab_size})`);
       return token;
     };
     if (typeof ids === "number") return one(ids);
@@ -286,10 +324,13 @@ export class DebertaTokenizer {
   batch_decode(batch: readonly IdsLike[] | Tensor, options: DecodeOptions = {}): string[] {
     if (!Array.isArray(batch)) {
       const tensor = batch as Tensor;
-      if (tensor.dims.length !== 2) throw argumentError("batch", `expected a 2-D tensor, got dims [${tensor.dims.join(", ")}]`);
+      if (tensor.dims.length !== 2)
+        throw argumentError("batch", `expected a 2-D tensor, got dims [${tensor.dims.join(", ")}]`);
       const [rows, cols] = tensor.dims as [number, number];
       const flat = toIdList(tensor, "batch");
-      return Array.from({ length: rows }, (_, r) => this.decode(flat.slice(r * cols, (r + 1) * cols), options));
+      return Array.from({ length: rows }, (_, r) =>
+        this.decode(flat.slice(r * cols, (r + 1) * cols), options),
+      );
     }
     return (batch as readonly IdsLike[]).map((ids) => this.decode(ids, options));
   }
@@ -314,7 +355,8 @@ export class DebertaTokenizer {
     const addSpecialTokens = options.add_special_tokens ?? true;
     const { padding, truncation, maxLength } = this.resolvePaddingTruncation(options);
     const stride = options.stride ?? 0;
-    if (!Number.isInteger(stride) || stride < 0) throw argumentError("stride", `must be a non-negative integer, got ${stride}`);
+    if (!Number.isInteger(stride) || stride < 0)
+      throw argumentError("stride", `must be a non-negative integer, got ${stride}`);
     const truncationParams: TruncationParams | undefined =
       truncation === undefined
         ? undefined
@@ -325,7 +367,6 @@ export class DebertaTokenizer {
     batch.forEach((a, i) => {
       const encoding = this.core.encode(a, pairs?.[i], {
         addSpecialTokens,
-        isPretokenized: splitWords,
         ...(truncationParams === undefined ? {} : { truncation: truncationParams }),
       });
       rows.push(encoding);
@@ -354,7 +395,12 @@ export class DebertaTokenizer {
 
     // A single input stays unbatched unless overflow turned it into several windows (as in transformers).
     const batched = isBatched || options.return_overflowing_tokens === true;
-    return this.toBatchEncoding(rows, batched, options, options.return_overflowing_tokens ? sampleMapping : undefined);
+    return this.toBatchEncoding(
+      rows,
+      batched,
+      options,
+      options.return_overflowing_tokens ? sampleMapping : undefined,
+    );
   }
 
   private resolvePaddingTruncation(options: TokenizerCallOptions): {
@@ -371,13 +417,17 @@ export class DebertaTokenizer {
     if (paddingOption === true || paddingOption === "longest") padding = "longest";
     else if (paddingOption === "max_length") padding = "max_length";
     else if (paddingOption !== false && paddingOption !== "do_not_pad") {
-      throw argumentError("padding", `must be true, false, 'longest', 'max_length' or 'do_not_pad', got ${JSON.stringify(paddingOption)}`);
+      throw argumentError(
+        "padding",
+        `must be true, false, 'longest', 'max_length' or 'do_not_pad', got ${JSON.stringify(paddingOption)}`,
+      );
     }
     // transformers: a max_length without a truncation flag means 'longest_first'.
-    const truncationOption = options.truncation ?? (maxLength !== undefined ? true : false);
+    const truncationOption = options.truncation ?? maxLength !== undefined;
     let truncation: TruncationStrategy | undefined;
     if (truncationOption === true || truncationOption === "longest_first") truncation = "longest_first";
-    else if (truncationOption === "only_first" || truncationOption === "only_second") truncation = truncationOption;
+    else if (truncationOption === "only_first" || truncationOption === "only_second")
+      truncation = truncationOption;
     else if (truncationOption !== false && truncationOption !== "do_not_truncate") {
       throw argumentError(
         "truncation",
@@ -387,7 +437,10 @@ export class DebertaTokenizer {
     if (maxLength === undefined && (truncation !== undefined || padding === "max_length")) {
       if (this.model_max_length >= UNLIMITED_LENGTH) {
         if (padding === "max_length") {
-          throw argumentError("max_length", "padding 'max_length' needs a max_length: this tokenizer has no model_max_length");
+          throw argumentError(
+            "max_length",
+            "padding 'max_length' needs a max_length: this tokenizer has no model_max_length",
+          );
         }
         truncation = undefined;
       } else {
@@ -423,23 +476,34 @@ export class DebertaTokenizer {
     const field = (get: (e: Encoding) => number[], name: string) =>
       options.return_tensor ? asTensor(get, name) : pick(get);
 
-    const out: Omit<BatchEncoding, "word_ids" | "sequence_ids"> = { input_ids: field((e) => e.ids, "input_ids") };
+    const out: Omit<BatchEncoding, "word_ids" | "sequence_ids"> = {
+      input_ids: field((e) => e.ids, "input_ids"),
+    };
     if (options.return_token_type_ids ?? true) out.token_type_ids = field((e) => e.typeIds, "token_type_ids");
-    if (options.return_attention_mask ?? true) out.attention_mask = field((e) => e.attentionMask, "attention_mask");
+    if (options.return_attention_mask ?? true)
+      out.attention_mask = field((e) => e.attentionMask, "attention_mask");
     if (options.return_special_tokens_mask) {
       out.special_tokens_mask = field((e) => e.specialTokensMask, "special_tokens_mask");
     }
-    if (options.return_offsets_mapping) out.offset_mapping = pick((e) => e.offsets.map(([s, t]): [number, number] => [s, t]));
+    if (options.return_offsets_mapping)
+      out.offset_mapping = pick((e) => e.starts.map((s, i): [number, number] => [s, e.ends[i]!]));
     if (sampleMapping !== undefined) out.overflow_to_sample_mapping = sampleMapping;
     const rowAt = (batchIndex: number | undefined): Encoding => {
       const index = batchIndex ?? 0;
       const row = rows[index];
-      if (row === undefined) throw argumentError("batchIndex", `must be in [0, ${rows.length}), got ${index}`);
+      if (row === undefined)
+        throw argumentError("batchIndex", `must be in [0, ${rows.length}), got ${index}`);
       return row;
     };
     // Methods are non-enumerable so that the result serialises and compares like plain data.
-    Object.defineProperty(out, "word_ids", { value: (i?: number) => [...rowAt(i).wordIds], enumerable: false });
-    Object.defineProperty(out, "sequence_ids", { value: (i?: number) => [...rowAt(i).sequenceIds], enumerable: false });
+    Object.defineProperty(out, "word_ids", {
+      value: (i?: number) => [...rowAt(i).wordIds],
+      enumerable: false,
+    });
+    Object.defineProperty(out, "sequence_ids", {
+      value: (i?: number) => [...rowAt(i).sequenceIds],
+      enumerable: false,
+    });
     return out as BatchEncoding;
   }
 }
@@ -449,7 +513,8 @@ function toBatch(
   splitWords: boolean,
   argument: string,
 ): { batch: SequenceInput[]; isBatched: boolean } {
-  const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
+  const isStringList = (v: unknown): v is string[] =>
+    Array.isArray(v) && v.every((x) => typeof x === "string");
   if (!splitWords) {
     if (typeof value === "string") return { batch: [value], isBatched: false };
     if (isStringList(value)) return { batch: value, isBatched: true };
@@ -483,7 +548,11 @@ function toIdList(ids: IdsLike, argument: string): number[] {
   const out = new Array<number>(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = Number(values[i]);
-    if (!Number.isInteger(v) || v < 0) throw argumentError(argument, `ids must be non-negative integers, got ${String(values[i])} at index ${i}`);
+    if (!Number.isInteger(v) || v < 0)
+      throw argumentError(
+        argument,
+        `ids must be non-negative integers, got ${String(values[i])} at index ${i}`,
+      );
     out[i] = v;
   }
   return out;

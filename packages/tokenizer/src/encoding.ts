@@ -2,12 +2,14 @@ import { TokenizerError } from "./errors.js";
 
 /**
  * One encoded sequence (or pair), the equivalent of tokenizers' `Encoding`. Offsets are UTF-16 code unit
- * spans into the input string, so `text.slice(start, end)` gives the token's text.
+ * spans into the input string (`starts[i]`..`ends[i]`), so `text.slice(start, end)` gives the token's text.
+ * Fields are parallel flat arrays: no per-token objects, which matters for megabyte inputs.
  */
 export interface Encoding {
   ids: number[];
   typeIds: number[];
-  offsets: [number, number][];
+  starts: number[];
+  ends: number[];
   specialTokensMask: number[];
   attentionMask: number[];
   /** Index of the pre-token (or, for pre-split input, of the input word) a token came from. */
@@ -18,11 +20,24 @@ export interface Encoding {
   overflowing: Encoding[];
 }
 
+type Field = Exclude<keyof Encoding, "overflowing">;
+const FIELDS: readonly Field[] = [
+  "ids",
+  "typeIds",
+  "starts",
+  "ends",
+  "specialTokensMask",
+  "attentionMask",
+  "wordIds",
+  "sequenceIds",
+];
+
 export function emptyEncoding(): Encoding {
   return {
     ids: [],
     typeIds: [],
-    offsets: [],
+    starts: [],
+    ends: [],
     specialTokensMask: [],
     attentionMask: [],
     wordIds: [],
@@ -31,28 +46,61 @@ export function emptyEncoding(): Encoding {
   };
 }
 
-export function sliceEncoding(e: Encoding, start: number, stop: number): Encoding {
+/** A sequence's encoding from its ids, spans and word ids; the other fields follow from them. */
+export function sequenceEncoding(
+  ids: number[],
+  starts: number[],
+  ends: number[],
+  wordIds: number[],
+  sequence: 0 | 1,
+): Encoding {
+  const n = ids.length;
   return {
-    ids: e.ids.slice(start, stop),
-    typeIds: e.typeIds.slice(start, stop),
-    offsets: e.offsets.slice(start, stop),
-    specialTokensMask: e.specialTokensMask.slice(start, stop),
-    attentionMask: e.attentionMask.slice(start, stop),
-    wordIds: e.wordIds.slice(start, stop),
-    sequenceIds: e.sequenceIds.slice(start, stop),
+    ids,
+    typeIds: new Array<number>(n).fill(0),
+    starts,
+    ends,
+    specialTokensMask: new Array<number>(n).fill(0),
+    attentionMask: new Array<number>(n).fill(1),
+    wordIds,
+    sequenceIds: new Array<number>(n).fill(sequence),
     overflowing: [],
   };
 }
 
-/** Appends `other`'s tokens to `target` (overflow is handled by the caller). */
-export function appendEncoding(target: Encoding, other: Encoding): void {
-  target.ids.push(...other.ids);
-  target.typeIds.push(...other.typeIds);
-  target.offsets.push(...other.offsets);
-  target.specialTokensMask.push(...other.specialTokensMask);
-  target.attentionMask.push(...other.attentionMask);
-  target.wordIds.push(...other.wordIds);
-  target.sequenceIds.push(...other.sequenceIds);
+/** Special tokens inserted by a post-processor: no span, no word, no sequence. */
+export function specialEncoding(ids: number[], typeId: number): Encoding {
+  const n = ids.length;
+  return {
+    ids: [...ids],
+    typeIds: new Array<number>(n).fill(typeId),
+    starts: new Array<number>(n).fill(0),
+    ends: new Array<number>(n).fill(0),
+    specialTokensMask: new Array<number>(n).fill(1),
+    attentionMask: new Array<number>(n).fill(1),
+    wordIds: new Array<number | null>(n).fill(null),
+    sequenceIds: new Array<number | null>(n).fill(null),
+    overflowing: [],
+  };
+}
+
+export function withTypeId(e: Encoding, typeId: number): Encoding {
+  return { ...e, typeIds: new Array<number>(e.ids.length).fill(typeId) };
+}
+
+export function sliceEncoding(e: Encoding, start: number, stop: number): Encoding {
+  const out = emptyEncoding();
+  for (const f of FIELDS) (out[f] as unknown[]) = e[f].slice(start, stop);
+  return out;
+}
+
+/** Concatenates encodings field by field (native concat: no per-token work in JavaScript). */
+export function concatEncodings(parts: readonly Encoding[]): Encoding {
+  const out = emptyEncoding();
+  for (const f of FIELDS) {
+    (out[f] as unknown[]) = ([] as unknown[]).concat(...parts.map((p) => p[f] as unknown[]));
+  }
+  return out;
 }
 
 export type TruncationDirection = "right" | "left";
@@ -113,19 +161,17 @@ export interface PaddingParams {
 export function padEncoding(e: Encoding, p: PaddingParams): void {
   const missing = p.length - e.ids.length;
   if (missing <= 0) return;
-  const fill = <T>(values: T[], value: T) => {
-    const padding = new Array<T>(missing).fill(value);
-    if (p.side === "right") values.push(...padding);
-    else values.unshift(...padding);
+  const padding: Encoding = {
+    ids: new Array<number>(missing).fill(p.padId),
+    typeIds: new Array<number>(missing).fill(p.padTypeId),
+    starts: new Array<number>(missing).fill(0),
+    ends: new Array<number>(missing).fill(0),
+    specialTokensMask: new Array<number>(missing).fill(1),
+    attentionMask: new Array<number>(missing).fill(0),
+    wordIds: new Array<number | null>(missing).fill(null),
+    sequenceIds: new Array<number | null>(missing).fill(null),
+    overflowing: [],
   };
-  fill(e.ids, p.padId);
-  fill(e.typeIds, p.padTypeId);
-  fill<[number, number]>(e.offsets, [0, 0]);
-  // Copies, not one shared tuple: callers may mutate offsets later.
-  if (p.side === "right") for (let i = e.offsets.length - missing; i < e.offsets.length; i++) e.offsets[i] = [0, 0];
-  else for (let i = 0; i < missing; i++) e.offsets[i] = [0, 0];
-  fill(e.specialTokensMask, 1);
-  fill(e.attentionMask, 0);
-  fill<number | null>(e.wordIds, null);
-  fill<number | null>(e.sequenceIds, null);
+  const padded = concatEncodings(p.side === "right" ? [e, padding] : [padding, e]);
+  for (const f of FIELDS) (e[f] as unknown[]) = padded[f];
 }

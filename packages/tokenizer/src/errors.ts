@@ -32,5 +32,7 @@ export class TokenizerError extends Error {
 }
 
 export function argumentError(argument: string, message: string): TokenizerError {
-  return new TokenizerError("TOKENIZER_ARGUMENT", `Invalid argument \`${argument}\`: ${message}`, { argument });
+  return new TokenizerError("TOKENIZER_ARGUMENT", `Invalid argument \`${argument}\`: ${message}`, {
+    argument,
+  });
 }

@@ -60,10 +60,21 @@ function run(tok: DebertaTokenizer, prefixTok: DebertaTokenizer, c: Case): unkno
     case "batch_pad_longest":
       return { ...tok(a.texts as string[], { padding: "longest" }) };
     case "batch_pad_max_trunc":
-      return { ...tok(a.texts as string[], { padding: "max_length", truncation: true, max_length: a.max_length as number }) };
+      return {
+        ...tok(a.texts as string[], {
+          padding: "max_length",
+          truncation: true,
+          max_length: a.max_length as number,
+        }),
+      };
     case "batch_pairs": {
       const pairs = a.pairs as [string, string][];
-      return { ...tok(pairs.map((p) => p[0]), { text_pair: pairs.map((p) => p[1]), padding: true }) };
+      return {
+        ...tok(
+          pairs.map((p) => p[0]),
+          { text_pair: pairs.map((p) => p[1]), padding: true },
+        ),
+      };
     }
     case "overflow":
       return {
@@ -89,13 +100,20 @@ function expectedFor(c: Case): unknown {
   if (c.kind === "encode" || c.kind === "encode_pair") {
     const out = { ...(c.out as Out) };
     const text = c.args.text as string;
-    if (c.kind === "encode") out.offset_mapping = utf16Offsets(text, out.offset_mapping as [number, number][]);
+    if (c.kind === "encode")
+      out.offset_mapping = utf16Offsets(text, out.offset_mapping as [number, number][]);
     return out;
   }
   return c.out;
 }
 
-function checkCase(tok: DebertaTokenizer, prefixTok: DebertaTokenizer, c: Case, expected: unknown, error?: string) {
+function checkCase(
+  tok: DebertaTokenizer,
+  prefixTok: DebertaTokenizer,
+  c: Case,
+  expected: unknown,
+  error?: string,
+) {
   if (error !== undefined) {
     let thrown: unknown;
     try {
@@ -117,11 +135,14 @@ describe("tokenizer-cases.json against fixtures/tokenizer (tokenizer.json)", () 
   let prefixTok: DebertaTokenizer;
   beforeAll(async () => {
     tok = await DebertaTokenizer.from_pretrained(path.join(FIXTURES, "tokenizer"));
-    prefixTok = await DebertaTokenizer.from_pretrained(path.join(FIXTURES, "tokenizer"), { add_prefix_space: true });
+    prefixTok = await DebertaTokenizer.from_pretrained(path.join(FIXTURES, "tokenizer"), {
+      add_prefix_space: true,
+    });
   });
 
   it("has the fixture's special token ids", () => {
-    for (const [token, id] of Object.entries(cases.special_ids)) expect(tok.convert_tokens_to_ids(token)).toBe(id);
+    for (const [token, id] of Object.entries(cases.special_ids))
+      expect(tok.convert_tokens_to_ids(token)).toBe(id);
     expect(tok.cls_token_id).toBe(cases.special_ids["[CLS]"]);
     expect(tok.sep_token_id).toBe(cases.special_ids["[SEP]"]);
     expect(tok.pad_token_id).toBe(cases.special_ids["[PAD]"]);
@@ -202,7 +223,8 @@ function absorbSpaceBeforeMask(out: Out): Out {
     value.forEach((v, i) => {
       if (drop.has(i)) return;
       // The mask's span starts where the absorbed space started.
-      if (key === "offset_mapping" && drop.has(i - 1)) kept.push([(value[i - 1] as number[])[0], (v as number[])[1]]);
+      if (key === "offset_mapping" && drop.has(i - 1))
+        kept.push([(value[i - 1] as number[])[0], (v as number[])[1]]);
       else kept.push(v);
     });
     result[key] = kept;
@@ -212,7 +234,9 @@ function absorbSpaceBeforeMask(out: Out): Out {
 
 /** transformers' untruncated ids for a pair, from an `encode_pair` case or a `batch_pairs` row. */
 function untruncatedPairIds(text: string, pair: string): number[] {
-  const single = cases.cases.find((x) => x.kind === "encode_pair" && x.args.text === text && x.args.text_pair === pair);
+  const single = cases.cases.find(
+    (x) => x.kind === "encode_pair" && x.args.text === text && x.args.text_pair === pair,
+  );
   if (single) return (single.out as Out).input_ids as number[];
   const batch = cases.cases.find((x) => x.kind === "batch_pairs")!;
   const row = (batch.args.pairs as [string, string][]).findIndex(([t, p]) => t === text && p === pair);
@@ -243,7 +267,10 @@ function originalExpectation(c: Case): { expected?: unknown; error?: string; der
       const { a: ia, b: ib } = pairParts(untruncatedPairIds(a.text as string, a.text_pair as string));
       const t = truncateOriginal(ia, ib, a.max_length as number, a.truncation as string);
       if (t === undefined) {
-        return { derived: true, error: "Truncation error: Sequence to truncate too short to respect the provided max_length" };
+        return {
+          derived: true,
+          error: "Truncation error: Sequence to truncate too short to respect the provided max_length",
+        };
       }
       return { derived: true, expected: originalPair(t.a, t.b) };
     }
@@ -254,7 +281,10 @@ function originalExpectation(c: Case): { expected?: unknown; error?: string; der
         return originalPair(ia, ib);
       });
       const width = Math.max(...rows.map((r) => r.input_ids.length));
-      const pad = (values: number[], fill: number) => [...values, ...new Array(width - values.length).fill(fill)];
+      const pad = (values: number[], fill: number) => [
+        ...values,
+        ...new Array(width - values.length).fill(fill),
+      ];
       return {
         derived: true,
         expected: {
@@ -283,13 +313,20 @@ function originalExpectation(c: Case): { expected?: unknown; error?: string; der
     const width = ids[0]!.length;
     const rows = ids.map((row, r) => {
       const real = row.filter((_, j) => (out.attention_mask as number[][])[r]![j] === 1);
-      return absorbSpaceBeforeMask({ input_ids: real, token_type_ids: real.map(() => 0), attention_mask: real.map(() => 1) });
+      return absorbSpaceBeforeMask({
+        input_ids: real,
+        token_type_ids: real.map(() => 0),
+        attention_mask: real.map(() => 1),
+      });
     });
     if (c.kind === "batch_pad_max_trunc") {
       // Removing the space leaves room for one more token of the text: re-derive those rows from `encode`.
       return { derived: false, expected: undefined };
     }
-    const pad = (values: number[], fill: number) => [...values, ...new Array(width - values.length).fill(fill)];
+    const pad = (values: number[], fill: number) => [
+      ...values,
+      ...new Array(width - values.length).fill(fill),
+    ];
     return {
       derived: true,
       expected: {
@@ -334,7 +371,10 @@ describe("tokenizer-cases.json against fixtures/tokenizer-hub-layout (vocab.json
     texts.forEach((text, i) => {
       const full = hub.encode(text);
       const expected = full.length <= maxLength ? full : [...full.slice(0, maxLength - 1), SEP];
-      expect((out.input_ids as number[][])[i]).toEqual([...expected, ...new Array(maxLength - expected.length).fill(PAD)]);
+      expect((out.input_ids as number[][])[i]).toEqual([
+        ...expected,
+        ...new Array(maxLength - expected.length).fill(PAD),
+      ]);
     });
   });
 

@@ -12,6 +12,6 @@ export {
 } from "./deberta-tokenizer.js";
 export type { Encoding } from "./encoding.js";
 export { TokenizerError, type TokenizerErrorCode } from "./errors.js";
-export { type TokenizerConfig, parseTokenizerConfig } from "./tokenizer-config.js";
+export { parseTokenizerConfig, type TokenizerConfig } from "./tokenizer-config.js";
 export { TokenizerCore, type TruncationStrategy } from "./tokenizer-core.js";
 export { parseTokenizerJson, type TokenizerSpec } from "./tokenizer-json.js";

@@ -1,5 +1,11 @@
 import { TokenizerError } from "./errors.js";
 
+// Node built-ins are imported lazily through a variable specifier, so that browser bundlers neither resolve
+// nor polyfill them (and tsup does not rewrite "node:fs/promises" to a bare "fs/promises").
+function importNodeBuiltin<T>(specifier: string): Promise<T> {
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier) as Promise<T>;
+}
+
 const isUrl = (location: string) => /^https?:\/\//i.test(location);
 
 /** Joins a folder (path or URL) and a file name. */
@@ -25,14 +31,29 @@ export async function readTextFile(location: string): Promise<string | undefined
     }
     if (response.status === 404) return undefined;
     if (!response.ok) {
-      throw new TokenizerError("TOKENIZER_FILE_MISSING", `Could not fetch ${location}: HTTP ${response.status}`, {
-        file: location,
-      });
+      throw new TokenizerError(
+        "TOKENIZER_FILE_MISSING",
+        `Could not fetch ${location}: HTTP ${response.status}`,
+        {
+          file: location,
+        },
+      );
     }
     return response.text();
   }
-  // Imported lazily so that browser bundles never see node:fs.
-  const fs = await import("node:fs/promises");
+  let fs: typeof import("node:fs/promises");
+  try {
+    fs = await importNodeBuiltin<typeof import("node:fs/promises")>("node:fs/promises");
+  } catch (cause) {
+    throw new TokenizerError(
+      "TOKENIZER_FILE_MISSING",
+      `Reading ${location} needs Node.js; pass an http(s) URL instead`,
+      {
+        file: location,
+        cause,
+      },
+    );
+  }
   try {
     return await fs.readFile(location, "utf8");
   } catch (cause) {
@@ -49,9 +70,13 @@ export function parseJsonFile(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new TokenizerError("TOKENIZER_FILE_INVALID", `${file} is not valid JSON: ${(cause as Error).message}`, {
-      file,
-      cause,
-    });
+    throw new TokenizerError(
+      "TOKENIZER_FILE_INVALID",
+      `${file} is not valid JSON: ${(cause as Error).message}`,
+      {
+        file,
+        cause,
+      },
+    );
   }
 }

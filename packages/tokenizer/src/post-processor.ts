@@ -1,5 +1,5 @@
 import { CHAR_TO_BYTE } from "./byte-level.js";
-import { appendEncoding, type Encoding, emptyEncoding } from "./encoding.js";
+import { concatEncodings, type Encoding, specialEncoding, withTypeId } from "./encoding.js";
 
 /** A template piece: a special token (by name, resolved to ids) or one of the two input sequences. */
 export type TemplatePiece =
@@ -45,13 +45,12 @@ function trimOffsets(e: Encoding, tokens: readonly string[], addPrefixSpace: boo
     while (leading < token.length && isSpaceChar(token[leading]!)) leading++;
     let trailing = 0;
     while (trailing < token.length && isSpaceChar(token[token.length - 1 - trailing]!)) trailing++;
-    const offset = e.offsets[i]!;
     if (leading > 0) {
-      const isFirst = i === 0 || offset[0] === 0;
+      const isFirst = i === 0 || e.starts[i] === 0;
       if (isFirst && addPrefixSpace && leading === 1) leading = 0;
-      offset[0] = Math.min(offset[0] + leading, offset[1]);
+      e.starts[i] = Math.min(e.starts[i]! + leading, e.ends[i]!);
     }
-    if (trailing > 0 && offset[1] >= trailing) offset[1] = Math.max(offset[1] - trailing, offset[0]);
+    if (trailing > 0 && e.ends[i]! >= trailing) e.ends[i] = Math.max(e.ends[i]! - trailing, e.starts[i]!);
   }
 }
 
@@ -66,27 +65,17 @@ function applyTemplate(
   addSpecialTokens: boolean,
 ): Encoding {
   const template = b === undefined ? spec.single : spec.pair;
-  const out = emptyEncoding();
+  const parts: Encoding[] = [];
   for (const piece of template) {
     if (piece.kind === "sequence") {
       const source = piece.sequence === 0 ? a : b;
-      if (source === undefined) continue;
-      const typeId = spec.zeroTypeIds ? 0 : piece.typeId;
-      appendEncoding(out, { ...source, typeIds: source.typeIds.map(() => typeId) });
+      if (source !== undefined) parts.push(withTypeId(source, spec.zeroTypeIds ? 0 : piece.typeId));
     } else if (addSpecialTokens) {
       const ids = spec.specialTokens.get(piece.name)?.ids ?? [];
-      for (const id of ids) {
-        out.ids.push(id);
-        out.typeIds.push(spec.zeroTypeIds ? 0 : piece.typeId);
-        out.offsets.push([0, 0]);
-        out.specialTokensMask.push(1);
-        out.attentionMask.push(1);
-        out.wordIds.push(null);
-        out.sequenceIds.push(null);
-      }
+      parts.push(specialEncoding(ids, spec.zeroTypeIds ? 0 : piece.typeId));
     }
   }
-  return out;
+  return concatEncodings(parts);
 }
 
 /**

@@ -37,10 +37,14 @@ export const UNLIMITED_LENGTH = 1e30;
 function side(raw: Record<string, unknown>, key: string, file: string): "right" | "left" {
   const value = raw[key] ?? "right";
   if (value !== "right" && value !== "left") {
-    throw new TokenizerError("TOKENIZER_FILE_INVALID", `${file}: \`${key}\` must be "right" or "left", got ${JSON.stringify(value)}`, {
-      file,
-      key,
-    });
+    throw new TokenizerError(
+      "TOKENIZER_FILE_INVALID",
+      `${file}: \`${key}\` must be "right" or "left", got ${JSON.stringify(value)}`,
+      {
+        file,
+        key,
+      },
+    );
   }
   return value;
 }
@@ -70,10 +74,14 @@ export function parseTokenizerConfig(json: unknown, file: string): TokenizerConf
   }
   const maxLength = raw.model_max_length;
   if (maxLength !== undefined && maxLength !== null && (typeof maxLength !== "number" || maxLength <= 0)) {
-    throw new TokenizerError("TOKENIZER_FILE_INVALID", `${file}: \`model_max_length\` must be a positive number`, {
-      file,
-      key: "model_max_length",
-    });
+    throw new TokenizerError(
+      "TOKENIZER_FILE_INVALID",
+      `${file}: \`model_max_length\` must be a positive number`,
+      {
+        file,
+        key: "model_max_length",
+      },
+    );
   }
   const addPrefixSpace = raw.add_prefix_space;
   if (addPrefixSpace !== undefined && addPrefixSpace !== null && typeof addPrefixSpace !== "boolean") {

@@ -2,7 +2,7 @@ import { AddedVocabulary } from "./added-vocabulary.js";
 import { byteLevelDecode, GPT2_SPLIT_PATTERN } from "./byte-level.js";
 import {
   type Encoding,
-  emptyEncoding,
+  sequenceEncoding,
   sliceEncoding,
   type TruncationDirection,
   truncateEncoding,
@@ -18,6 +18,13 @@ export interface TruncationParams {
   stride: number;
   strategy: TruncationStrategy;
   direction: TruncationDirection;
+}
+
+interface TokenSink {
+  ids: number[];
+  starts: number[];
+  ends: number[];
+  wordIds: number[];
 }
 
 /** One sequence of the input: a string, or a list of words when the input is already split. */
@@ -66,24 +73,23 @@ export class TokenizerCore {
   }
 
   /** Splits, pre-tokenizes and BPE-encodes one sequence; no special tokens, no truncation. */
-  encodeSequence(input: SequenceInput, sequence: 0 | 1, isPretokenized: boolean): Encoding {
-    const out = emptyEncoding();
+  encodeSequence(input: SequenceInput, sequence: 0 | 1): Encoding {
+    const tokens: TokenSink = { ids: [], starts: [], ends: [], wordIds: [] };
     if (typeof input === "string") {
-      this.encodeText(input, sequence, out, 0, this.addPrefixSpace, false);
+      this.encodeText(input, tokens, 0, this.addPrefixSpace, false);
     } else {
       // Each word is encoded on its own with a space in front (as transformers does for split words), its
       // offsets relative to the word, and every token carrying the word's index.
       input.forEach((word, index) => {
-        this.encodeText(word, sequence, out, index, true, true);
+        this.encodeText(word, tokens, index, true, true);
       });
     }
-    return out;
+    return sequenceEncoding(tokens.ids, tokens.starts, tokens.ends, tokens.wordIds, sequence);
   }
 
   private encodeText(
     text: string,
-    sequence: 0 | 1,
-    out: Encoding,
+    out: TokenSink,
     firstWordId: number,
     addPrefixSpace: boolean,
     fixedWordId: boolean,
@@ -92,9 +98,13 @@ export class TokenizerCore {
     const pattern = this.splitPattern;
     const model = this.spec.model;
     const useRegex = this.spec.preTokenizer.useRegex;
+    const { ids, starts, ends, wordIds } = out;
     for (const segment of this.added.split(text)) {
       if (segment.id !== undefined) {
-        this.pushToken(out, segment.id, segment.start, segment.end, wordId, sequence);
+        ids.push(segment.id);
+        starts.push(segment.start);
+        ends.push(segment.end);
+        wordIds.push(wordId);
         if (!fixedWordId) wordId++;
         continue;
       }
@@ -104,12 +114,18 @@ export class TokenizerCore {
         piece = " " + piece;
         shift -= 1;
       }
+      const floor = segment.start;
       const emit = (word: string, at: number) => {
         const pieces = model.tokenizeWord(word);
+        const base = shift + at;
         for (let i = 0; i < pieces.ids.length; i++) {
-          const start = Math.max(segment.start, shift + at + pieces.starts[i]!);
-          const end = Math.max(segment.start, shift + at + pieces.ends[i]!);
-          this.pushToken(out, pieces.ids[i]!, start, end, wordId, sequence);
+          ids.push(pieces.ids[i]!);
+          // The space that add_prefix_space put in front has no source text: clamp it to the segment start.
+          const start = base + pieces.starts[i]!;
+          const end = base + pieces.ends[i]!;
+          starts.push(Math.max(start, floor));
+          ends.push(Math.max(end, floor));
+          wordIds.push(wordId);
         }
         if (!fixedWordId) wordId++;
       };
@@ -122,27 +138,19 @@ export class TokenizerCore {
     }
   }
 
-  private pushToken(out: Encoding, id: number, start: number, end: number, wordId: number, sequence: 0 | 1): void {
-    out.ids.push(id);
-    out.typeIds.push(0);
-    out.offsets.push([start, end]);
-    out.specialTokensMask.push(0);
-    out.attentionMask.push(1);
-    out.wordIds.push(wordId);
-    out.sequenceIds.push(sequence);
-  }
-
   /** Encodes one sequence or a pair: truncation (with overflowing windows), then the post-processor. */
   encode(
     a: SequenceInput,
     b: SequenceInput | undefined,
-    options: { addSpecialTokens: boolean; isPretokenized: boolean; truncation?: TruncationParams },
+    options: { addSpecialTokens: boolean; truncation?: TruncationParams },
   ): Encoding {
-    let first = this.encodeSequence(a, 0, options.isPretokenized);
-    let second = b === undefined ? undefined : this.encodeSequence(b, 1, options.isPretokenized);
+    let first = this.encodeSequence(a, 0);
+    let second = b === undefined ? undefined : this.encodeSequence(b, 1);
     const t = options.truncation;
     if (t !== undefined) {
-      const added = options.addSpecialTokens ? addedTokenCount(this.spec.postProcessor, second !== undefined) : 0;
+      const added = options.addSpecialTokens
+        ? addedTokenCount(this.spec.postProcessor, second !== undefined)
+        : 0;
       if (t.maxLength < added) {
         throw new TokenizerError(
           "TOKENIZER_TRUNCATION",
@@ -152,7 +160,13 @@ export class TokenizerCore {
       }
       [first, second] = truncatePair(first, second, { ...t, maxLength: t.maxLength - added }, t.maxLength);
     }
-    return postProcess(this.spec.postProcessor, first, second, options.addSpecialTokens, (id) => this.idToToken(id) ?? "");
+    return postProcess(
+      this.spec.postProcessor,
+      first,
+      second,
+      options.addSpecialTokens,
+      (id) => this.idToToken(id) ?? "",
+    );
   }
 
   decode(ids: readonly number[], skipSpecialTokens: boolean): string {
@@ -222,5 +236,7 @@ function truncatePair(
 }
 
 function cutTo(e: Encoding, length: number, direction: TruncationDirection): Encoding {
-  return direction === "right" ? sliceEncoding(e, 0, length) : sliceEncoding(e, e.ids.length - length, e.ids.length);
+  return direction === "right"
+    ? sliceEncoding(e, 0, length)
+    : sliceEncoding(e, e.ids.length - length, e.ids.length);
 }

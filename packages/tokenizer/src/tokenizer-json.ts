@@ -46,7 +46,8 @@ function describe(value: unknown): string {
 function optionalBoolean(obj: Json, name: string, fallback: boolean, file: string, key: string): boolean {
   const value = obj[name];
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== "boolean") throw invalid(file, `${key}.${name}`, `must be a boolean, got ${describe(value)}`);
+  if (typeof value !== "boolean")
+    throw invalid(file, `${key}.${name}`, `must be a boolean, got ${describe(value)}`);
   return value;
 }
 
@@ -71,7 +72,12 @@ export function parseMerges(value: unknown, file: string, key: string): [string,
       if (space < 0) throw invalid(file, `${key}[${i}]`, `must be "left right", got "${entry}"`);
       return [entry.slice(0, space), entry.slice(space + 1)];
     }
-    if (Array.isArray(entry) && entry.length === 2 && typeof entry[0] === "string" && typeof entry[1] === "string") {
+    if (
+      Array.isArray(entry) &&
+      entry.length === 2 &&
+      typeof entry[0] === "string" &&
+      typeof entry[1] === "string"
+    ) {
       return [entry[0], entry[1]];
     }
     throw invalid(file, `${key}[${i}]`, `must be a "left right" string or a [left, right] pair`);
@@ -97,12 +103,16 @@ function parseModel(value: unknown, file: string): BpeModel {
   if (unk !== undefined && unk !== null && typeof unk !== "string") {
     throw invalid(file, "model.unk_token", `must be a string or null, got ${describe(unk)}`);
   }
-  return new BpeModel(parseVocab(model.vocab, file, "model.vocab"), parseMerges(model.merges, file, "model.merges"), {
-    unkToken: unk ?? null,
-    fuseUnk: optionalBoolean(model, "fuse_unk", false, file, "model"),
-    ignoreMerges: optionalBoolean(model, "ignore_merges", false, file, "model"),
-    file,
-  });
+  return new BpeModel(
+    parseVocab(model.vocab, file, "model.vocab"),
+    parseMerges(model.merges, file, "model.merges"),
+    {
+      unkToken: unk ?? null,
+      fuseUnk: optionalBoolean(model, "fuse_unk", false, file, "model"),
+      ignoreMerges: optionalBoolean(model, "ignore_merges", false, file, "model"),
+      file,
+    },
+  );
 }
 
 function parseAddedTokens(value: unknown, file: string): AddedToken[] {
@@ -114,7 +124,8 @@ function parseAddedTokens(value: unknown, file: string): AddedToken[] {
     if (typeof t.id !== "number" || !Number.isInteger(t.id) || t.id < 0) {
       throw invalid(file, `${key}.id`, `must be a non-negative integer, got ${describe(t.id)}`);
     }
-    if (typeof t.content !== "string") throw invalid(file, `${key}.content`, `must be a string, got ${describe(t.content)}`);
+    if (typeof t.content !== "string")
+      throw invalid(file, `${key}.content`, `must be a string, got ${describe(t.content)}`);
     const special = optionalBoolean(t, "special", false, file, key);
     return {
       id: t.id,
@@ -154,7 +165,8 @@ function parseTemplate(value: unknown, file: string, key: string): TemplatePiece
         const hasType = colon > 0 && /^\d+$/.test(item.slice(colon + 1));
         const name = hasType ? item.slice(0, colon) : item;
         const typeId = hasType ? Number(item.slice(colon + 1)) : 0;
-        if (name === "$" || name === "$A" || name === "$a" || name === "$0") return { kind: "sequence", sequence: 0, typeId };
+        if (name === "$" || name === "$A" || name === "$a" || name === "$0")
+          return { kind: "sequence", sequence: 0, typeId };
         if (name === "$B" || name === "$b" || name === "$1") return { kind: "sequence", sequence: 1, typeId };
         return { kind: "special", name, typeId };
       });
@@ -176,7 +188,8 @@ function parseTemplate(value: unknown, file: string, key: string): TemplatePiece
 }
 
 function tokenPair(value: unknown, file: string, key: string): [string, number] {
-  if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "number") return [value[0], value[1]];
+  if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "number")
+    return [value[0], value[1]];
   throw invalid(file, key, `must be a [token, id] pair, got ${describe(value)}`);
 }
 
@@ -216,7 +229,11 @@ export function parsePostProcessor(value: unknown, file: string, addPrefixSpace:
       ] as const) {
         for (const piece of template) {
           if (piece.kind === "special" && !specialTokens.has(piece.name)) {
-            throw invalid(file, key, `names special token "${piece.name}", which post_processor.special_tokens lacks`);
+            throw invalid(
+              file,
+              key,
+              `names special token "${piece.name}", which post_processor.special_tokens lacks`,
+            );
           }
         }
       }

@@ -1,0 +1,72 @@
+// Test-only helpers (not exported by the package): locating the shared golden fixtures.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The monorepo root: the nearest folder above this file holding pnpm-workspace.yaml. */
+export function findRepoRoot(start: string = path.dirname(fileURLToPath(import.meta.url))): string {
+  let dir = start;
+  for (;;) {
+    if (existsSync(path.join(dir, "pnpm-workspace.yaml"))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no pnpm-workspace.yaml above ${start}`);
+    dir = parent;
+  }
+}
+
+/** `$DEBERTA_FIXTURES`, else `<repo root>/../shared/fixtures` (the fixtures live outside the repository). */
+export function fixturesDir(): string {
+  const override = process.env.DEBERTA_FIXTURES;
+  return override !== undefined && override !== ""
+    ? path.resolve(override)
+    : path.resolve(findRepoRoot(), "../shared/fixtures");
+}
+
+/** Every `config.json` below `dir`, sorted, as absolute paths. */
+export function findConfigFiles(dir: string = fixturesDir()): string[] {
+  const found: string[] = [];
+  const walk = (current: string): void => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && entry.name === "config.json") found.push(full);
+    }
+  };
+  walk(dir);
+  return found.sort();
+}
+
+export function readJson(file: string): unknown {
+  return JSON.parse(readFileSync(file, "utf8")) as unknown;
+}
+
+/** The `config` object of `deberta-base-synthetic/synthetic.json` (a microsoft/deberta-base style config). */
+export function syntheticBaseConfig(): Record<string, unknown> {
+  const file = path.join(fixturesDir(), "deberta-base-synthetic", "synthetic.json");
+  return (readJson(file) as { config: Record<string, unknown> }).config;
+}
+
+/** The `config.json` of `models/<variant>/<head>`. */
+export function modelConfigPath(variant: string, head: string): string {
+  return path.join(fixturesDir(), "models", variant, head, "config.json");
+}
+
+/** Runs `fn` and returns what it threw (sync or async); fails the test when it did not throw. */
+export async function caught(fn: () => unknown): Promise<unknown> {
+  try {
+    await fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw, but the call succeeded");
+}
+
+/** Synchronous {@link caught}. */
+export function caughtSync(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw, but the call succeeded");
+}
