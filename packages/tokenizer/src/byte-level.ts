@@ -28,7 +28,7 @@ export const { byteToChar: BYTE_TO_CHAR, charToByte: CHAR_TO_BYTE } = buildByteT
 export const GPT2_SPLIT_PATTERN =
   /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
 
-const utf8Decoder = new TextDecoder("utf-8", { fatal: false });
+const utf8Decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /** Maps byte-level characters back to bytes and decodes UTF-8, replacing invalid sequences with U+FFFD. */
 export function byteLevelDecode(tokens: readonly string[]): string {
