@@ -1,0 +1,31 @@
+// The shared backend conformance suite (@deberta/tensor/conformance) on the CPU backend with the
+// plain-JavaScript GEMM and with the WebAssembly SIMD GEMM on two threads: every primitive against the float64 oracle, every fused kernel against the oracle
+// and against its reference built from this backend's primitives.
+import { conformanceCases, runConformanceCase } from "@deberta/tensor/conformance";
+import { afterAll, describe, expect, it } from "vitest";
+import { CpuBackend } from "./cpu-backend.js";
+import { createCpuBackend } from "./create.js";
+import { jsGemm } from "./gemm.js";
+
+describe("conformance: cpu backend, plain-JS GEMM", () => {
+  const backend = new CpuBackend({ gemm: jsGemm });
+  it.each(conformanceCases.map((c) => [`${c.op}: ${c.name}`, c] as const))("%s", async (_, c) => {
+    const result = await runConformanceCase(backend, c);
+    expect(result.pass, result.message).toBe(true);
+  });
+  it("leaves no tensor behind", () => {
+    expect(backend.memory().tensors).toBe(0);
+  });
+});
+
+describe("conformance: cpu backend, WebAssembly SIMD GEMM, 2 threads", async () => {
+  const backend = await createCpuBackend({ gemm: "wasm", threads: 2 });
+  afterAll(() => backend.close());
+  it("uses the WebAssembly GEMM", () => {
+    expect(backend.gemm.name).toMatch(/^wasm-/);
+  });
+  it.each(conformanceCases.map((c) => [`${c.op}: ${c.name}`, c] as const))("%s", async (_, c) => {
+    const result = await runConformanceCase(backend, c);
+    expect(result.pass, result.message).toBe(true);
+  });
+});

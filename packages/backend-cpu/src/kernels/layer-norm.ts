@@ -1,0 +1,51 @@
+// y = γ · (x − μ) / √(σ² + ε) + β over the last axis, with x = x + residual when given (float64 sums).
+import { shapeError, type TensorHandle } from "@deberta/tensor";
+import { asCpu } from "../cpu-tensor.js";
+import { sameShape } from "../strides.js";
+import { type CpuContext, output } from "./context.js";
+
+export function layerNorm(
+  ctx: CpuContext,
+  inputs: { x: TensorHandle; residual?: TensorHandle; gamma: TensorHandle; beta: TensorHandle },
+  attrs: { epsilon: number },
+) {
+  const x = asCpu(inputs.x, "layerNorm");
+  const residual = inputs.residual === undefined ? undefined : asCpu(inputs.residual, "layerNorm");
+  const gamma = asCpu(inputs.gamma, "layerNorm").f32;
+  const beta = asCpu(inputs.beta, "layerNorm").f32;
+  const n = x.shape[x.shape.length - 1]!;
+  if (
+    gamma.length !== n ||
+    beta.length !== n ||
+    (residual !== undefined && !sameShape(residual.shape, x.shape))
+  ) {
+    throw shapeError("layerNorm", `gamma and beta must be [${n}] and residual like x`, [
+      x.shape,
+      ...(residual ? [residual.shape] : []),
+      [gamma.length],
+      [beta.length],
+    ]);
+  }
+  const out = output(ctx, "float32", x.shape);
+  const X = x.f32;
+  const R = residual?.f32;
+  const O = out.f32;
+  const rowValues = new Float64Array(n);
+  for (let base = 0; base < X.length; base += n) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const v = R === undefined ? X[base + i]! : X[base + i]! + R[base + i]!;
+      rowValues[i] = v;
+      sum += v;
+    }
+    const mean = sum / n;
+    let sq = 0;
+    for (let i = 0; i < n; i++) {
+      const d = rowValues[i]! - mean;
+      sq += d * d;
+    }
+    const inv = 1 / Math.sqrt(sq / n + attrs.epsilon);
+    for (let i = 0; i < n; i++) O[base + i] = (rowValues[i]! - mean) * inv * gamma[i]! + beta[i]!;
+  }
+  return out;
+}

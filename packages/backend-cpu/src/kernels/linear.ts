@@ -1,0 +1,39 @@
+// out = act(x · Wᵀ + b) with W [out, in] (PyTorch Linear); uses the packed weight when one was prepared.
+import { type Activation, shapeError, type TensorHandle } from "@deberta/tensor";
+import { asCpu } from "../cpu-tensor.js";
+import { applyActivation } from "./activations.js";
+import { type CpuContext, output } from "./context.js";
+
+export function linear(
+  ctx: CpuContext,
+  inputs: { x: TensorHandle; weight: TensorHandle; bias?: TensorHandle },
+  attrs: { activation?: Activation },
+) {
+  const x = asCpu(inputs.x, "linear");
+  const w = asCpu(inputs.weight, "linear");
+  const bias = inputs.bias === undefined ? undefined : asCpu(inputs.bias, "linear");
+  const shapes = [x.shape, w.shape, ...(bias ? [bias.shape] : [])];
+  if (w.shape.length !== 2) throw shapeError("linear", "weight must be [out, in]", shapes);
+  const [outFeatures, inFeatures] = w.shape as [number, number];
+  if (x.shape[x.shape.length - 1] !== inFeatures)
+    throw shapeError("linear", `x's last dimension must be ${inFeatures}`, shapes);
+  if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== outFeatures)) {
+    throw shapeError("linear", `bias must be [${outFeatures}]`, shapes);
+  }
+  const rows = x.f32.length / inFeatures;
+  const out = output(ctx, "float32", [...x.shape.slice(0, -1), outFeatures]);
+  const O = out.f32;
+  if (!(ctx.packedLinear?.(x.f32, rows, w, O) ?? false)) {
+    // Only reached without a packed copy, so the host array is there.
+    ctx.gemm.matmul(x.f32, 0, w.f32, 0, O, 0, rows, outFeatures, inFeatures, true);
+  }
+  if (bias !== undefined) {
+    const B = bias.f32;
+    for (let r = 0; r < rows; r++) {
+      const base = r * outFeatures;
+      for (let j = 0; j < outFeatures; j++) O[base + j]! += B[j]!;
+    }
+  }
+  applyActivation(O, attrs.activation);
+  return out;
+}

@@ -1,0 +1,14 @@
+export type HeadErrorCode = "HEAD_INPUT" | "HEAD_ARCHITECTURE" | "HEAD_DISPOSED";
+
+/** Errors of the task heads: `code`, and the argument or config key at fault, named in the message. */
+export class HeadError extends Error {
+  override readonly name = "HeadError";
+  readonly code: HeadErrorCode;
+  readonly argument: string | undefined;
+
+  constructor(code: HeadErrorCode, message: string, details: { argument?: string } = {}) {
+    super(message);
+    this.code = code;
+    this.argument = details.argument;
+  }
+}

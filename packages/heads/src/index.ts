@@ -1,0 +1,15 @@
+export { DebertaModel } from "./base-model.js";
+export { HeadError, type HeadErrorCode } from "./errors.js";
+export { bceWithLogits, crossEntropy, meanSquaredError, softCrossEntropy } from "./losses.js";
+export { DebertaForMaskedLM } from "./masked-lm.js";
+export {
+  DebertaPreTrainedModel,
+  type FromPretrainedOptions,
+  type HeadCallInputs,
+  type HeadCallOutputs,
+  type HeadTensors,
+} from "./pretrained.js";
+export { DebertaForQuestionAnswering } from "./question-answering.js";
+export { builtinHeads, type HeadClass, HeadRegistry, headRegistry } from "./registry.js";
+export { DebertaForSequenceClassification } from "./sequence-classification.js";
+export { DebertaForTokenClassification } from "./token-classification.js";

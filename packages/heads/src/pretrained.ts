@@ -1,0 +1,175 @@
+import { DebertaConfig } from "@deberta/config";
+import { openWeightsFromDir } from "@deberta/hub";
+import {
+  DebertaBackbone,
+  type DebertaInputs,
+  type LoadingInfo,
+  Ops,
+  WeightBinder,
+  type WeightMap,
+} from "@deberta/model";
+import { type Backend, resolveBackend, Tensor, type TensorHandle } from "@deberta/tensor";
+import { HeadError } from "./errors.js";
+
+/** Inputs of a head call: the model inputs, optional labels, and which extra outputs to return. */
+export interface HeadCallInputs extends DebertaInputs {
+  labels?: Tensor;
+  start_positions?: Tensor;
+  end_positions?: Tensor;
+  output_hidden_states?: boolean;
+  output_attentions?: boolean;
+}
+
+/** Outputs as onnxruntime-common Tensors on the CPU, named as in transformers. */
+export interface HeadCallOutputs {
+  logits?: Tensor;
+  start_logits?: Tensor;
+  end_logits?: Tensor;
+  last_hidden_state?: Tensor;
+  loss?: Tensor;
+  hidden_states?: Tensor[];
+  attentions?: Tensor[];
+}
+
+export interface FromPretrainedOptions {
+  /** Backend name(s) to resolve from the registry ("cpu", "webgpu", ...); ignored when `backend` is given. */
+  device?: string | readonly string[];
+  backend?: Backend;
+  /** Weights already in memory (else read from the folder: model.safetensors or pytorch_model.bin). */
+  weights?: WeightMap;
+  config?: DebertaConfig;
+}
+
+/** What a head computes from the encoder output, on the backend. */
+export type HeadTensors = Record<string, TensorHandle>;
+
+export interface DebertaPreTrainedModel {
+  // biome-ignore lint/style/useShorthandFunctionType: merged with the class below to make instances callable.
+  (inputs: HeadCallInputs): Promise<HeadCallOutputs>;
+}
+
+/**
+ * Base of the task heads, with transformers.js' API: `await Head.from_pretrained(dir, { device })`, then
+ * `await model({ input_ids, attention_mask, ... })`. Instances are callable. A head subclass declares its
+ * architecture name, loads its weights in `loadHead`, and maps the encoder output in `forwardHead`.
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface adds the call signature of the callable instance.
+export abstract class DebertaPreTrainedModel {
+  declare readonly config: DebertaConfig;
+  declare readonly backend: Backend;
+  declare readonly backbone: DebertaBackbone;
+  declare readonly loading_info: LoadingInfo;
+  declare protected readonly ops: Ops;
+  declare private disposed_: boolean;
+
+  /** transformers' class name, as in `config.architectures`. */
+  static readonly architecture: string = "DebertaPreTrainedModel";
+
+  constructor(backend: Backend, config: DebertaConfig, binder: WeightBinder) {
+    // The instance is a function (`await model(inputs)`), with this class's prototype.
+    const self = ((inputs: HeadCallInputs) => self.forward(inputs)) as unknown as DebertaPreTrainedModel;
+    Object.setPrototypeOf(self, new.target.prototype);
+    Object.assign(self, {
+      config,
+      backend,
+      ops: new Ops(backend),
+      disposed_: false,
+      backbone: DebertaBackbone.fromBinder(binder, config),
+    });
+    self.loadHead(binder);
+    const architecture = (new.target as unknown as { architecture: string }).architecture;
+    Object.assign(self, { loading_info: binder.finish(architecture) });
+    // biome-ignore lint/correctness/noConstructorReturn: returning the callable is the point.
+    return self;
+  }
+
+  /**
+   * Loads `config.json` and the weights of a folder and builds the model on the backend asked for.
+   *
+   * @example
+   * ```ts
+   * const model = await DebertaForSequenceClassification.from_pretrained("./deberta-base-mnli", { device: "cpu" });
+   * const { logits } = await model({ input_ids, attention_mask });
+   * ```
+   */
+  static async from_pretrained<T extends DebertaPreTrainedModel>(
+    this: new (
+      backend: Backend,
+      config: DebertaConfig,
+      binder: WeightBinder,
+    ) => T,
+    location: string,
+    options: FromPretrainedOptions = {},
+  ): Promise<T> {
+    const config = options.config ?? (await DebertaConfig.from_pretrained(location));
+    const backend = options.backend ?? (await resolveBackend(options.device ?? "cpu"));
+    // Safetensors weights are read one tensor at a time as they are uploaded, never the whole file at once.
+    const weights = options.weights ?? (await openWeightsFromDir(location));
+    try {
+      return new this(backend, config, new WeightBinder(backend, weights, ["deberta.", ""], location));
+    } finally {
+      if (options.weights === undefined) (weights as { close?: () => void }).close?.();
+    }
+  }
+
+  protected abstract loadHead(binder: WeightBinder): void;
+  protected abstract forwardHead(hidden: TensorHandle, inputs: HeadCallInputs): HeadTensors;
+  protected abstract computeLoss(
+    outputs: Record<string, Tensor>,
+    inputs: HeadCallInputs,
+  ): { loss?: number; outputs: Record<string, Tensor> };
+
+  async forward(inputs: HeadCallInputs): Promise<HeadCallOutputs> {
+    if (this.disposed_)
+      throw new HeadError("HEAD_DISPOSED", "This model was disposed; load it again to run it");
+    const encoded = this.backbone.forward(inputs, {
+      output_hidden_states: inputs.output_hidden_states ?? false,
+      output_attentions: inputs.output_attentions ?? false,
+    });
+    const owned = new Set<TensorHandle>([
+      encoded.last_hidden_state,
+      ...(encoded.hidden_states ?? []),
+      ...(encoded.attentions ?? []),
+    ]);
+    try {
+      const handles = this.forwardHead(encoded.last_hidden_state, inputs);
+      for (const h of Object.values(handles)) owned.add(h);
+      const downloaded: Record<string, Tensor> = {};
+      for (const [name, h] of Object.entries(handles)) downloaded[name] = await this.backend.download(h);
+      const { loss, outputs } = this.computeLoss(downloaded, inputs);
+      const result: HeadCallOutputs = { ...outputs };
+      if (loss !== undefined) result.loss = scalar(loss);
+      if (inputs.output_hidden_states)
+        result.hidden_states = await Promise.all(encoded.hidden_states!.map((h) => this.backend.download(h)));
+      if (inputs.output_attentions)
+        result.attentions = await Promise.all(encoded.attentions!.map((h) => this.backend.download(h)));
+      return result;
+    } finally {
+      this.ops.free(...owned);
+    }
+  }
+
+  /** Frees the model's caches; the weights live on the backend (`backend.close()` frees everything). */
+  dispose(): void {
+    this.backbone.dispose();
+    Object.assign(this, { disposed_: true });
+  }
+}
+
+function scalar(value: number): Tensor {
+  return new Tensor("float32", Float32Array.of(value), []);
+}
+
+/** Labels as plain numbers, with a typed error naming the argument when missing or of the wrong size. */
+export function numbersOf(t: Tensor | undefined, argument: string, length?: number): number[] {
+  if (t === undefined) throw new HeadError("HEAD_INPUT", `${argument} is required`, { argument });
+  const values = Array.from(t.data as ArrayLike<number | bigint>, Number);
+  if (length !== undefined && values.length !== length) {
+    throw new HeadError(
+      "HEAD_INPUT",
+      `${argument} has ${values.length} values, expected ${length} (dims [${t.dims.join(", ")}])`,
+      { argument },
+    );
+  }
+  return values;
+}

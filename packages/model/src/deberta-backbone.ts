@@ -1,0 +1,110 @@
+import type { DebertaConfig } from "@deberta/config";
+import type { Backend, TensorHandle } from "@deberta/tensor";
+import { DebertaEmbeddings } from "./embeddings.js";
+import { DebertaEncoder } from "./encoder.js";
+import { ModelError } from "./errors.js";
+import { type DebertaInputs, prepareInputs } from "./inputs.js";
+import { Ops } from "./ops.js";
+import { type LoadingInfo, WeightBinder, type WeightMap } from "./weights.js";
+
+/** The encoder's outputs, on the backend (download them, or feed them to a head). */
+export interface DebertaEncoderOutput {
+  last_hidden_state: TensorHandle;
+  /** Embedding output, then the output of each layer (when asked). */
+  hidden_states?: TensorHandle[];
+  /** Attention probabilities [batch, heads, length, length] of each layer (when asked). */
+  attentions?: TensorHandle[];
+}
+
+export interface ForwardOptions {
+  output_hidden_states?: boolean;
+  output_attentions?: boolean;
+}
+
+/**
+ * The DeBERTa encoder (transformers' `DebertaBackbone`) on a backend: embeddings, then the layers of
+ * disentangled self-attention.
+ *
+ * @example
+ * ```ts
+ * const model = DebertaBackbone.load(backend, config, weights); // weights: Map from @deberta/hub
+ * const out = model.forward({ input_ids, attention_mask }, { output_hidden_states: true });
+ * const hidden = await backend.download(out.last_hidden_state);
+ * ```
+ */
+export class DebertaBackbone {
+  readonly ops: Ops;
+  private disposed = false;
+
+  private constructor(
+    readonly backend: Backend,
+    readonly config: DebertaConfig,
+    readonly embeddings: DebertaEmbeddings,
+    readonly encoder: DebertaEncoder,
+  ) {
+    this.ops = new Ops(backend);
+  }
+
+  /** Loads the base model's weights from `binder`, leaving the binder open for a head's weights. */
+  static fromBinder(binder: WeightBinder, config: DebertaConfig): DebertaBackbone {
+    if (config.get("talking_head") === true) {
+      throw new ModelError(
+        "MODEL_INPUT",
+        "config.talking_head = true is not supported (no released DeBERTa checkpoint uses it)",
+        { key: "talking_head" },
+      );
+    }
+    return new DebertaBackbone(
+      binder.backend,
+      config,
+      DebertaEmbeddings.load(binder, config),
+      DebertaEncoder.load(binder, config),
+    );
+  }
+
+  /** Loads a `DebertaBackbone` from a checkpoint's weights (with or without the `deberta.` prefix). */
+  static load(
+    backend: Backend,
+    config: DebertaConfig,
+    weights: WeightMap,
+    options: { file?: string } = {},
+  ): DebertaBackbone & { loading_info: LoadingInfo } {
+    const binder = new WeightBinder(backend, weights, ["", "deberta."], options.file);
+    const model = DebertaBackbone.fromBinder(binder, config);
+    // A head checkpoint loaded as the base model: its head weights are unexpected, as in transformers.
+    const info = binder.finish("DebertaModel");
+    return Object.assign(model, { loading_info: info });
+  }
+
+  forward(inputs: DebertaInputs, options: ForwardOptions = {}): DebertaEncoderOutput {
+    if (this.disposed)
+      throw new ModelError("MODEL_DISPOSED", "This model was disposed; load it again to run it");
+    const prepared = prepareInputs(this.config, inputs);
+    const b = this.backend;
+    const ids = b.upload(prepared.ids);
+    const positions = prepared.positions === undefined ? undefined : b.upload(prepared.positions);
+    const tokenTypes = prepared.tokenTypes === undefined ? undefined : b.upload(prepared.tokenTypes);
+    const embeddingMask = b.upload(prepared.embeddingMask);
+    const attentionMask = b.upload(prepared.attentionMask);
+    try {
+      const embedded = this.embeddings.forward(this.ops, ids, positions, tokenTypes, embeddingMask);
+      const encoded = this.encoder.forward(this.ops, embedded, attentionMask, prepared.length, {
+        hiddenStates: options.output_hidden_states ?? false,
+        attentions: options.output_attentions ?? false,
+      });
+      const out: DebertaEncoderOutput = { last_hidden_state: encoded.last };
+      if (options.output_hidden_states) out.hidden_states = encoded.hiddenStates;
+      if (options.output_attentions) out.attentions = encoded.attentions;
+      return out;
+    } finally {
+      this.ops.free(ids, positions, tokenTypes, embeddingMask, attentionMask);
+    }
+  }
+
+  /** Frees the cached relative-position projections; the weights belong to the backend (close it). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.encoder.dispose(this.ops);
+    this.disposed = true;
+  }
+}

@@ -1,0 +1,55 @@
+// The encoder: the layers in order, all sharing the relative embeddings and the attention span
+// S = min(L, max_relative_positions) (max_relative_positions < 1 means max_position_embeddings).
+import type { DebertaConfig } from "@deberta/config";
+import type { TensorHandle } from "@deberta/tensor";
+import { DebertaLayer } from "./layer.js";
+import type { Ops } from "./ops.js";
+import type { WeightBinder } from "./weights.js";
+
+export class DebertaEncoder {
+  private constructor(
+    private readonly config: DebertaConfig,
+    readonly layers: readonly DebertaLayer[],
+    private readonly relEmbeddings: TensorHandle | undefined,
+  ) {}
+
+  static load(w: WeightBinder, config: DebertaConfig): DebertaEncoder {
+    const layers = Array.from({ length: config.num_hidden_layers }, (_, i) =>
+      DebertaLayer.load(w, config, i),
+    );
+    const maxRel = config.max_relative_positions_effective;
+    const rel = config.relative_attention
+      ? w.take("encoder.rel_embeddings.weight", [2 * maxRel, config.hidden_size])
+      : undefined;
+    return new DebertaEncoder(config, layers, rel);
+  }
+
+  forward(
+    ops: Ops,
+    embeddings: TensorHandle,
+    mask: TensorHandle,
+    length: number,
+    options: { hiddenStates: boolean; attentions: boolean },
+  ): { last: TensorHandle; hiddenStates: TensorHandle[]; attentions: TensorHandle[] } {
+    const maxRel = this.config.max_relative_positions_effective;
+    const rel =
+      this.relEmbeddings === undefined
+        ? undefined
+        : { embeddings: this.relEmbeddings, maxRelative: maxRel, span: Math.min(length, maxRel) };
+    const hiddenStates: TensorHandle[] = options.hiddenStates ? [embeddings] : [];
+    const attentions: TensorHandle[] = [];
+    let x = embeddings;
+    for (const layer of this.layers) {
+      const { output, probs } = layer.forward(ops, x, mask, rel, options.attentions);
+      if (!options.hiddenStates) ops.free(x);
+      if (probs !== undefined) attentions.push(probs);
+      if (options.hiddenStates) hiddenStates.push(output);
+      x = output;
+    }
+    return { last: x, hiddenStates, attentions };
+  }
+
+  dispose(ops: Ops): void {
+    for (const layer of this.layers) layer.attention.relative?.clear(ops);
+  }
+}

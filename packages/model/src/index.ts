@@ -1,0 +1,11 @@
+export { activationOf } from "./activation.js";
+export { DebertaAttention } from "./attention.js";
+export { DebertaBackbone, type DebertaEncoderOutput, type ForwardOptions } from "./deberta-backbone.js";
+export { DebertaEmbeddings } from "./embeddings.js";
+export { DebertaEncoder } from "./encoder.js";
+export { ModelError, type ModelErrorCode } from "./errors.js";
+export { type DebertaInputs, type PreparedInputs, prepareInputs } from "./inputs.js";
+export { DebertaLayer } from "./layer.js";
+export { Ops } from "./ops.js";
+export { RelativePositionCache, type RelativeProjections } from "./relative-position.js";
+export { type LoadingInfo, WeightBinder, type WeightMap, type WeightTensor } from "./weights.js";

@@ -1,0 +1,68 @@
+// One DeBERTa layer: a = Attention(x);  out = LayerNorm(W_out · act(W_in · a + b_in) + b_out + a).
+import type { DebertaConfig } from "@deberta/config";
+import type { Activation, TensorHandle } from "@deberta/tensor";
+import { activationOf } from "./activation.js";
+import { DebertaAttention } from "./attention.js";
+import type { Ops } from "./ops.js";
+import type { WeightBinder } from "./weights.js";
+
+export class DebertaLayer {
+  private constructor(
+    private readonly config: DebertaConfig,
+    private readonly activation: Activation,
+    readonly attention: DebertaAttention,
+    private readonly intermediate: { weight: TensorHandle; bias: TensorHandle },
+    private readonly output: { weight: TensorHandle; bias: TensorHandle },
+    private readonly norm: { weight: TensorHandle; bias: TensorHandle },
+  ) {}
+
+  static load(w: WeightBinder, config: DebertaConfig, index: number): DebertaLayer {
+    const p = `encoder.layer.${index}`;
+    const h = config.hidden_size;
+    const i = config.intermediate_size;
+    return new DebertaLayer(
+      config,
+      activationOf(config.hidden_act, "hidden_act"),
+      DebertaAttention.load(w, config, p),
+      {
+        weight: w.take(`${p}.intermediate.dense.weight`, [i, h], { linear: true }),
+        bias: w.take(`${p}.intermediate.dense.bias`, [i]),
+      },
+      {
+        weight: w.take(`${p}.output.dense.weight`, [h, i], { linear: true }),
+        bias: w.take(`${p}.output.dense.bias`, [h]),
+      },
+      {
+        weight: w.take(`${p}.output.LayerNorm.weight`, [h]),
+        bias: w.take(`${p}.output.LayerNorm.bias`, [h]),
+      },
+    );
+  }
+
+  forward(
+    ops: Ops,
+    x: TensorHandle,
+    mask: TensorHandle,
+    rel: { embeddings: TensorHandle; maxRelative: number; span: number } | undefined,
+    returnProbs: boolean,
+  ): { output: TensorHandle; probs?: TensorHandle } {
+    const attention = this.attention.forward(ops, x, mask, rel, returnProbs);
+    const inner = ops.linear(
+      attention.output,
+      this.intermediate.weight,
+      this.intermediate.bias,
+      this.activation,
+    );
+    const projected = ops.linear(inner, this.output.weight, this.output.bias);
+    ops.free(inner);
+    const output = ops.layerNorm(
+      projected,
+      this.norm.weight,
+      this.norm.bias,
+      this.config.layer_norm_eps,
+      attention.output,
+    );
+    ops.free(projected, attention.output);
+    return attention.probs === undefined ? { output } : { output, probs: attention.probs };
+  }
+}

@@ -1,0 +1,117 @@
+import type { Backend, TensorHandle } from "@deberta/tensor";
+import { Tensor } from "@deberta/tensor";
+import { ModelError } from "./errors.js";
+
+/** A weight as the readers of @deberta/hub return it (float32 data, row-major). */
+export interface WeightTensor {
+  shape: readonly number[];
+  /** Float data (float32, or float64 that is narrowed); integer weights are rejected. */
+  data: Float32Array | ArrayLike<number> | ArrayLike<bigint>;
+  dtype?: string;
+}
+
+export type WeightMap = ReadonlyMap<string, WeightTensor>;
+
+/** What loading found, in transformers' terms (`output_loading_info`). */
+export interface LoadingInfo {
+  missing_keys: string[];
+  unexpected_keys: string[];
+  /** Keys the model does not use by design (e.g. absolute position embeddings it has no use for). */
+  ignored_keys: string[];
+}
+
+/**
+ * Hands checkpoint weights to the model parts by their checkpoint names, uploading each once, checking its
+ * shape against what the config implies, and recording which keys were used, so that missing and
+ * unexpected keys can be reported the way transformers reports them.
+ */
+export class WeightBinder {
+  private readonly used = new Set<string>();
+  private readonly missing: string[] = [];
+  private readonly uploaded: TensorHandle[] = [];
+
+  constructor(
+    readonly backend: Backend,
+    private readonly weights: WeightMap,
+    /** Checkpoint prefixes tried in order for base-model keys ("" and "deberta." by default). */
+    private readonly prefixes: readonly string[] = ["", "deberta."],
+    readonly file?: string,
+  ) {}
+
+  private resolve(name: string, prefixed: boolean): string | undefined {
+    for (const prefix of prefixed ? this.prefixes : [""]) {
+      if (this.weights.has(prefix + name)) return prefix + name;
+    }
+    return undefined;
+  }
+
+  /**
+   * The weight `name` with shape `shape`, uploaded; `base` says it belongs to the base model (so a
+   * `deberta.` prefix is accepted). A missing weight is recorded (see `finish`); a wrong shape throws.
+   */
+  take(
+    name: string,
+    shape: readonly number[],
+    options: { base?: boolean; linear?: boolean; alias?: string } = {},
+  ): TensorHandle {
+    const key =
+      this.resolve(name, options.base ?? true) ??
+      (options.alias === undefined ? undefined : this.resolve(options.alias, options.base ?? true));
+    if (key === undefined) {
+      this.missing.push(name);
+      // A placeholder keeps loading going so that every missing key is reported at once.
+      const placeholder = this.backend.upload(
+        new Tensor("float32", new Float32Array(shape.reduce((a, b) => a * b, 1)), [...shape]),
+      );
+      this.uploaded.push(placeholder);
+      return placeholder;
+    }
+    const w = this.weights.get(key)!;
+    if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
+      throw new ModelError(
+        "MODEL_WEIGHT_SHAPE",
+        `Weight ${key}${this.file ? ` in ${this.file}` : ""} has shape [${w.shape.join(", ")}] but the config implies [${shape.join(", ")}]`,
+        { key, ...(this.file ? { file: this.file } : {}) },
+      );
+    }
+    if (w.dtype !== undefined && w.dtype !== "float32" && w.dtype !== "float64") {
+      throw new ModelError(
+        "MODEL_WEIGHT_SHAPE",
+        `Weight ${key}${this.file ? ` in ${this.file}` : ""} has dtype ${w.dtype}, expected a float type`,
+        {
+          key,
+          ...(this.file ? { file: this.file } : {}),
+        },
+      );
+    }
+    this.used.add(key);
+    const data =
+      w.data instanceof Float32Array ? w.data : Float32Array.from(w.data as ArrayLike<number>, Number);
+    const handle = this.backend.upload(new Tensor("float32", data, [...shape]));
+    // A Linear weight of the encoder is used by nothing else: the backend may keep only its packed copy.
+    if (options.linear) this.backend.prepareLinearWeight?.(handle, { exclusive: true });
+    this.uploaded.push(handle);
+    return handle;
+  }
+
+  /** Marks keys as deliberately unused (they are then neither used nor unexpected). */
+  ignore(predicate: (key: string) => boolean): void {
+    for (const key of this.weights.keys()) if (predicate(key)) this.used.add(`ignored:${key}`);
+  }
+
+  /** Throws MODEL_WEIGHTS_MISSING listing every missing key; returns the loading info otherwise. */
+  finish(modelName: string): LoadingInfo {
+    const ignored = [...this.used].filter((k) => k.startsWith("ignored:")).map((k) => k.slice(8));
+    const unexpected = [...this.weights.keys()].filter((k) => !this.used.has(k) && !ignored.includes(k));
+    if (this.missing.length > 0) {
+      for (const h of this.uploaded) if (h.alive) this.backend.dispose(h);
+      throw new ModelError(
+        "MODEL_WEIGHTS_MISSING",
+        `Some weights of ${modelName} are missing from the checkpoint${this.file ? ` ${this.file}` : ""}: ${this.missing.join(", ")}` +
+          " (transformers would initialise them randomly; this library refuses to compute with random weights)",
+        { key: this.missing[0]!, ...(this.file ? { file: this.file } : {}) },
+      );
+    }
+    return { missing_keys: [], unexpected_keys: unexpected, ignored_keys: ignored };
+  }
+}

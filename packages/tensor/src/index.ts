@@ -1,0 +1,35 @@
+export { Tensor } from "onnxruntime-common";
+export type { Backend, FusedKernels, MemoryInfo } from "./backend.js";
+export { DTYPE_BYTES, type DType, sizeOf } from "./dtype.js";
+export {
+  BackendError,
+  type BackendErrorCode,
+  type BackendFailure,
+  BackendResolutionError,
+  formatShapes,
+  shapeError,
+} from "./errors.js";
+export { runFused } from "./execute.js";
+export type { TensorHandle } from "./handle.js";
+export type {
+  Activation,
+  BinaryOp,
+  FusedOpName,
+  FusedOps,
+  OpAttrs,
+  OpInputs,
+  OpOutput,
+  PrimitiveOpName,
+  PrimitiveOps,
+  ReduceOp,
+  UnaryOp,
+} from "./ops.js";
+export { FLOAT32_LOWEST, referenceKernels } from "./reference/index.js";
+export {
+  type BackendFactory,
+  BackendRegistry,
+  backendRegistry,
+  registerBackend,
+  resolveBackend,
+} from "./registry.js";
+export { broadcastShapes } from "./shape.js";
