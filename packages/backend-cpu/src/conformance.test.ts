@@ -1,7 +1,7 @@
 // The shared backend conformance suite (@deberta/tensor/conformance) on the CPU backend with the
 // plain-JavaScript GEMM and with the WebAssembly SIMD GEMM on two threads: every primitive against the float64 oracle, every fused kernel against the oracle
 // and against its reference built from this backend's primitives.
-import { conformanceCases, runConformanceCase } from "@deberta/tensor/conformance";
+import { conformancePlan, runConformanceCase } from "@deberta/tensor/conformance";
 import { afterAll, describe, expect, it } from "vitest";
 import { CpuBackend } from "./cpu-backend.js";
 import { createCpuBackend } from "./create.js";
@@ -9,10 +9,12 @@ import { jsGemm } from "./gemm.js";
 
 describe("conformance: cpu backend, plain-JS GEMM", () => {
   const backend = new CpuBackend({ gemm: jsGemm });
-  it.each(conformanceCases.map((c) => [`${c.op}: ${c.name}`, c] as const))("%s", async (_, c) => {
-    const result = await runConformanceCase(backend, c);
-    expect(result.pass, result.message).toBe(true);
-  });
+  for (const planned of conformancePlan()) {
+    it(planned.title, async () => {
+      const result = await runConformanceCase(backend, planned.case);
+      expect(result.pass, result.message).toBe(true);
+    });
+  }
   it("leaves no tensor behind", () => {
     expect(backend.memory().tensors).toBe(0);
   });
@@ -24,8 +26,10 @@ describe("conformance: cpu backend, WebAssembly SIMD GEMM, 2 threads", async () 
   it("uses the WebAssembly GEMM", () => {
     expect(backend.gemm.name).toMatch(/^wasm-/);
   });
-  it.each(conformanceCases.map((c) => [`${c.op}: ${c.name}`, c] as const))("%s", async (_, c) => {
-    const result = await runConformanceCase(backend, c);
-    expect(result.pass, result.message).toBe(true);
-  });
+  for (const planned of conformancePlan()) {
+    it(planned.title, async () => {
+      const result = await runConformanceCase(backend, planned.case);
+      expect(result.pass, result.message).toBe(true);
+    });
+  }
 });

@@ -17,12 +17,14 @@ import type { CpuContext } from "./kernels/context.js";
 import {
   activation,
   disentangledAttention,
+  disentangledAttentionWasm,
   layerNorm,
   linear,
   maskedSoftmax,
   type PrimitiveKernels,
   primitiveKernels,
 } from "./kernels/index.js";
+import type { GemmEngine } from "./wasm/gemm.js";
 
 /** A GEMM engine that can also keep Linear weights packed (the WebAssembly one). */
 export interface PackingGemm extends Gemm {
@@ -63,8 +65,10 @@ export class CpuBackend implements Backend {
     this.name = options.name ?? "cpu";
     this.gemm = options.gemm ?? jsGemm;
     const gemm = this.gemm;
+    const engine = (gemm as { engine?: GemmEngine }).engine;
     this.ctx = {
       gemm,
+      ...(engine === undefined ? {} : { engine }),
       track: (t) => this.track(t),
       packedLinear: (x, rows, weight, out) => {
         const packed = weight.packed as PackedLinear | undefined;
@@ -79,7 +83,10 @@ export class CpuBackend implements Backend {
       layerNorm: (inputs, attrs) => layerNorm(ctx, inputs, attrs),
       activation: (inputs, attrs) => activation(ctx, inputs, attrs),
       maskedSoftmax: (inputs) => maskedSoftmax(ctx, inputs),
-      disentangledAttention: (inputs, attrs) => disentangledAttention(ctx, inputs, attrs),
+      disentangledAttention: (inputs, attrs) =>
+        ctx.engine === undefined
+          ? disentangledAttention(ctx, inputs, attrs)
+          : disentangledAttentionWasm(ctx, ctx.engine, inputs, attrs),
     };
   }
 

@@ -41,6 +41,7 @@ export const primitiveKernels: PrimitiveKernels = {
 
 export { activation } from "./activation.js";
 export { disentangledAttention } from "./disentangled-attention.js";
+export { disentangledAttentionWasm } from "./disentangled-attention-wasm.js";
 export { layerNorm } from "./layer-norm.js";
 export { linear } from "./linear.js";
 export { maskedSoftmax } from "./masked-softmax.js";

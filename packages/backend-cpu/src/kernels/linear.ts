@@ -1,7 +1,7 @@
 // out = act(x · Wᵀ + b) with W [out, in] (PyTorch Linear); uses the packed weight when one was prepared.
 import { type Activation, shapeError, type TensorHandle } from "@deberta/tensor";
 import { asCpu } from "../cpu-tensor.js";
-import { applyActivation } from "./activations.js";
+import { addBiasAndActivate } from "./activations.js";
 import { type CpuContext, output } from "./context.js";
 
 export function linear(
@@ -27,13 +27,6 @@ export function linear(
     // Only reached without a packed copy, so the host array is there.
     ctx.gemm.matmul(x.f32, 0, w.f32, 0, O, 0, rows, outFeatures, inFeatures, true);
   }
-  if (bias !== undefined) {
-    const B = bias.f32;
-    for (let r = 0; r < rows; r++) {
-      const base = r * outFeatures;
-      for (let j = 0; j < outFeatures; j++) O[base + j]! += B[j]!;
-    }
-  }
-  applyActivation(O, attrs.activation);
+  addBiasAndActivate(O, bias?.f32, outFeatures, attrs.activation);
   return out;
 }

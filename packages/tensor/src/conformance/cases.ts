@@ -16,9 +16,18 @@ export interface ConformanceCase {
   fused: boolean;
   inputs: Record<string, InputSpec | InputSpec[]>;
   attrs: Record<string, unknown>;
-  /** Largest absolute error allowed against the float64 oracle, for float32 math. */
-  tolerance: number;
+  /** Largest absolute error allowed against the float64 oracle, per compute dtype of the backend. */
+  tolerance: Tolerance;
 }
+
+/** Per-dtype tolerances: float16 storage (GPU backends) has a 2⁻¹¹ relative step where float32 has 2⁻²⁴. */
+export interface Tolerance {
+  float32: number;
+  float16: number;
+}
+
+/** float16 gets 2⁸ times the float32 tolerance (a floor of 2e-3 for exact ops), as its step is 2¹³ coarser. */
+const tol = (float32: number): Tolerance => ({ float32, float16: Math.max(2e-3, float32 * 256) });
 
 const f = (...shape: number[]): InputSpec => ({ shape });
 const prim = (
@@ -33,7 +42,7 @@ const prim = (
   fused: false,
   inputs,
   attrs,
-  tolerance,
+  tolerance: tol(tolerance),
 });
 const fused = (
   name: string,
@@ -47,7 +56,7 @@ const fused = (
   fused: true,
   inputs,
   attrs,
-  tolerance,
+  tolerance: tol(tolerance),
 });
 
 /** Attention inputs for `heads` heads of size `hs`, length `len`, batch `b`, relative span `span`. */
@@ -202,3 +211,27 @@ export const conformanceCases: readonly ConformanceCase[] = [
     { numHeads: 4, scale: 0.5, span: 6, returnProbs: true },
   ),
 ];
+
+/** One entry of a backend's conformance run: the case, its test title, and why it is skipped (if it is). */
+export interface PlannedCase {
+  case: ConformanceCase;
+  title: string;
+  skip?: string;
+}
+
+/**
+ * The cases a backend runs, titled "<op>: <case>", with the backend's skips (case name → reason) attached;
+ * a skipped case's title names the op and the reason, and an unknown name in `skips` is an error.
+ */
+export function conformancePlan(skips: Readonly<Record<string, string>> = {}): PlannedCase[] {
+  for (const name of Object.keys(skips)) {
+    if (!conformanceCases.some((c) => c.name === name))
+      throw new Error(`conformancePlan: no case named "${name}"`);
+  }
+  return conformanceCases.map((c) => {
+    const reason = skips[c.name];
+    return reason === undefined
+      ? { case: c, title: `${c.op}: ${c.name}` }
+      : { case: c, title: `${c.op}: ${c.name} — skipped: ${reason}`, skip: reason };
+  });
+}

@@ -1,2 +1,10 @@
-export { type ConformanceCase, conformanceCases, type Fill, type InputSpec } from "./cases.js";
-export { type ConformanceResult, runConformanceCase } from "./run.js";
+export {
+  type ConformanceCase,
+  conformanceCases,
+  conformancePlan,
+  type Fill,
+  type InputSpec,
+  type PlannedCase,
+  type Tolerance,
+} from "./cases.js";
+export { type ConformanceOptions, type ConformanceResult, runConformanceCase } from "./run.js";

@@ -138,6 +138,11 @@ function outputsOf(result: TensorHandle | { context: TensorHandle; probs?: Tenso
   return [result];
 }
 
+export interface ConformanceOptions {
+  /** The precision the backend computes in; picks the case's tolerance (default float32). */
+  dtype?: "float32" | "float16";
+}
+
 export interface ConformanceResult {
   /** Largest absolute difference to the float64 oracle over every output. */
   maxError: number;
@@ -161,7 +166,12 @@ function compare(got: Tensor, want: HostTensor): number {
 }
 
 /** Runs one case on `backend`: its output against the float64 oracle, and native fused ops against their reference. */
-export async function runConformanceCase(backend: Backend, c: ConformanceCase): Promise<ConformanceResult> {
+export async function runConformanceCase(
+  backend: Backend,
+  c: ConformanceCase,
+  options: ConformanceOptions = {},
+): Promise<ConformanceResult> {
+  const tolerance = c.tolerance[options.dtype ?? "float32"];
   const next = rng(c.name);
   const tensors: Record<string, Tensor | Tensor[]> = {};
   for (const [name, spec] of Object.entries(c.inputs)) {
@@ -211,15 +221,15 @@ export async function runConformanceCase(backend: Backend, c: ConformanceCase): 
   }
   for (const h of [...outputs, ...uploaded]) if (h.alive) backend.dispose(h);
   const pass =
-    maxError <= c.tolerance && (maxErrorVsReference === undefined || maxErrorVsReference <= c.tolerance);
+    maxError <= tolerance && (maxErrorVsReference === undefined || maxErrorVsReference <= tolerance);
   messages.unshift(
     `${c.op} "${c.name}": max |error| ${maxError.toExponential(2)} vs float64 oracle` +
       (maxErrorVsReference === undefined ? "" : `, ${maxErrorVsReference.toExponential(2)} vs reference`) +
-      ` (tolerance ${c.tolerance})`,
+      ` (tolerance ${tolerance}, ${options.dtype ?? "float32"})`,
   );
   return {
     maxError,
-    tolerance: c.tolerance,
+    tolerance,
     ...(maxErrorVsReference === undefined ? {} : { maxErrorVsReference }),
     pass,
     message: messages.join("; "),

@@ -1,0 +1,167 @@
+// DeBERTa disentangled self-attention with every product on the WebAssembly GEMM engine and the per-head
+// operands resident in its heap (no copies in and out around each product). Same maths as
+// disentangled-attention.ts: for each (b, h), with q' = (q + q_bias)·scale, v' = v + v_bias and
+// δ(i, j) = clamp(i − j + span, 0, 2·span − 1):
+//   S = q'·kᵀ;  S_ij += (q'·posKey[h]ᵀ)[i, δ(i, j)] + (k·posQuery[h]ᵀ)[j, δ(i, j)];  P = softmax(masked S);  C = P·v'.
+// posKey[h] / posQuery[h] are packed once per cached projection tensor and reused by every call.
+import { FLOAT32_LOWEST, shapeError, type TensorHandle } from "@deberta/tensor";
+import { asCpu, type CpuTensor } from "../cpu-tensor.js";
+import type { GemmEngine, PackedMatrix } from "../wasm/gemm.js";
+import { type CpuContext, output } from "./context.js";
+import { softmaxRow } from "./masked-softmax.js";
+
+/** The per-head packed panels of a posKey / posQuery tensor, kept on the tensor and freed with it. */
+function packedHeads(
+  engine: GemmEngine,
+  t: CpuTensor,
+  heads: number,
+  rows: number,
+  hs: number,
+): PackedMatrix[] {
+  const cached = t.packed as { heads?: PackedMatrix[] } | undefined;
+  if (cached?.heads !== undefined) return cached.heads;
+  const data = t.f32;
+  // B = posX[h]ᵀ: posX[h] is [2·span, hs] row-major, i.e. the transposed layout of the [hs, 2·span] operand.
+  const packs = Array.from({ length: heads }, (_, h) =>
+    engine.packB(data.subarray(h * rows * hs, (h + 1) * rows * hs), hs, rows, true),
+  );
+  t.packed = {
+    heads: packs,
+    dispose: () => {
+      for (const p of packs) p.dispose();
+    },
+  } as never;
+  return packs;
+}
+
+export function disentangledAttentionWasm(
+  ctx: CpuContext,
+  engine: GemmEngine,
+  inputs: {
+    qkv: TensorHandle;
+    qBias: TensorHandle;
+    vBias: TensorHandle;
+    mask: TensorHandle;
+    posKey?: TensorHandle;
+    posQuery?: TensorHandle;
+  },
+  attrs: { numHeads: number; scale: number; span: number; returnProbs: boolean },
+): { context: CpuTensor; probs?: CpuTensor } {
+  const op = "disentangledAttention";
+  const qkv = asCpu(inputs.qkv, op);
+  const qBias = asCpu(inputs.qBias, op).f32;
+  const vBias = asCpu(inputs.vBias, op).f32;
+  const mask = asCpu(inputs.mask, op);
+  const heads = attrs.numHeads;
+  const span = attrs.span;
+  const shapes = [qkv.shape, mask.shape];
+  if (qkv.shape.length !== 3 || qkv.shape[2]! % (3 * heads) !== 0) {
+    throw shapeError(op, `qkv must be [batch, length, heads * 3 * headSize] with ${heads} heads`, shapes);
+  }
+  const [batch, length, width] = qkv.shape as [number, number, number];
+  const hs = width / (3 * heads);
+  const mask3d = mask.shape.length === 3;
+  if (
+    (mask.shape.length !== 2 && !mask3d) ||
+    mask.shape[0] !== batch ||
+    mask.shape[1] !== length ||
+    (mask3d && mask.shape[2] !== length)
+  ) {
+    throw shapeError(op, "mask must be [batch, length] or [batch, length, length]", shapes);
+  }
+  const rel = 2 * span;
+  const posShape = (t: CpuTensor) =>
+    t.shape.length === 3 && t.shape[0] === heads && t.shape[1] === rel && t.shape[2] === hs;
+  const posKeyT = inputs.posKey === undefined ? undefined : asCpu(inputs.posKey, op);
+  const posQueryT = inputs.posQuery === undefined ? undefined : asCpu(inputs.posQuery, op);
+  if ((posKeyT !== undefined && !posShape(posKeyT)) || (posQueryT !== undefined && !posShape(posQueryT))) {
+    throw shapeError(op, `posKey / posQuery must be [${heads}, ${rel}, ${hs}]`, [
+      ...shapes,
+      ...(posKeyT ? [posKeyT.shape] : []),
+      ...(posQueryT ? [posQueryT.shape] : []),
+    ]);
+  }
+  const posKey = posKeyT === undefined ? undefined : packedHeads(engine, posKeyT, heads, rel, hs);
+  const posQuery = posQueryT === undefined ? undefined : packedHeads(engine, posQueryT, heads, rel, hs);
+
+  const context = output(ctx, "float32", [batch, length, heads * hs]);
+  const probs = attrs.returnProbs ? output(ctx, "float32", [batch, heads, length, length]) : undefined;
+  const X = qkv.f32;
+  const M = mask.data;
+  const C = context.f32;
+  const heap = engine.heap;
+  const [qPtr, kPtr, vPtr, sPtr, rPtr, cPtr] = [
+    length * hs,
+    length * hs,
+    length * hs,
+    length * length,
+    length * rel,
+    length * hs,
+  ].map((n) => heap.alloc(n * 4)) as [number, number, number, number, number, number];
+  const delta = new Int32Array(length * length);
+  for (let i = 0; i < length; i++) {
+    for (let j = 0; j < length; j++) delta[i * length + j] = Math.min(Math.max(i - j + span, 0), rel - 1);
+  }
+  try {
+    for (let b = 0; b < batch; b++) {
+      for (let h = 0; h < heads; h++) {
+        // Views are taken after every engine call: a product may grow (and so move) the memory.
+        let q = heap.f32(qPtr, length * hs);
+        let k = heap.f32(kPtr, length * hs);
+        let v = heap.f32(vPtr, length * hs);
+        const scale = attrs.scale;
+        for (let t = 0; t < length; t++) {
+          const src = (b * length + t) * width + h * 3 * hs;
+          const dst = t * hs;
+          for (let d = 0; d < hs; d++) {
+            q[dst + d] = (X[src + d]! + qBias[h * hs + d]!) * scale;
+            k[dst + d] = X[src + hs + d]!;
+            v[dst + d] = X[src + 2 * hs + d]! + vBias[h * hs + d]!;
+          }
+        }
+        engine.matmulUnpacked(qPtr, length, hs, kPtr, length, true, sPtr);
+        if (posKey !== undefined) {
+          engine.matmul(qPtr, length, hs, posKey[h]!, rPtr);
+          const s = heap.f32(sPtr, length * length);
+          const r = heap.f32(rPtr, length * rel);
+          for (let i = 0; i < length; i++) {
+            const row = i * length;
+            const rrow = i * rel;
+            for (let j = 0; j < length; j++) s[row + j]! += r[rrow + delta[row + j]!]!;
+          }
+        }
+        if (posQuery !== undefined) {
+          engine.matmul(kPtr, length, hs, posQuery[h]!, rPtr);
+          const s = heap.f32(sPtr, length * length);
+          const r = heap.f32(rPtr, length * rel);
+          for (let i = 0; i < length; i++) {
+            const row = i * length;
+            for (let j = 0; j < length; j++) s[row + j]! += r[j * rel + delta[row + j]!]!;
+          }
+        }
+        const s = heap.f32(sPtr, length * length);
+        for (let i = 0; i < length; i++) {
+          const row = i * length;
+          if (mask3d) {
+            for (let j = 0; j < length; j++)
+              if (M[(b * length + i) * length + j] === 0) s[row + j] = FLOAT32_LOWEST;
+          } else if (M[b * length + i] === 0) {
+            s.fill(FLOAT32_LOWEST, row, row + length);
+          } else {
+            for (let j = 0; j < length; j++) if (M[b * length + j] === 0) s[row + j] = FLOAT32_LOWEST;
+          }
+          softmaxRow(s, row, length);
+        }
+        if (probs !== undefined) probs.f32.set(s, (b * heads + h) * length * length);
+        engine.matmulUnpacked(sPtr, length, length, vPtr, hs, false, cPtr);
+        const c = heap.f32(cPtr, length * hs);
+        for (let t = 0; t < length; t++)
+          C.set(c.subarray(t * hs, (t + 1) * hs), (b * length + t) * heads * hs + h * hs);
+        q = k = v = c;
+      }
+    }
+  } finally {
+    for (const ptr of [qPtr, kPtr, vPtr, sPtr, rPtr, cPtr]) heap.free(ptr);
+  }
+  return probs === undefined ? { context } : { context, probs };
+}
