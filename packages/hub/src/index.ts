@@ -2,14 +2,18 @@
  * `@deberta/hub`: model weight files for DeBERTa in TypeScript. Reads safetensors (F32, F16, BF16, F64, I64,
  * I32, U8, BOOL) and PyTorch `pytorch_model.bin` checkpoints (zip and legacy `torch.save` formats) into typed
  * arrays, with strict validation, typed errors, and a whitelisting unpickler that never executes anything.
+ * Resolves and downloads models from the Hugging Face Hub into the cache Python's `huggingface_hub` uses
+ * (`resolveModelFiles`, `hfFileDownload`), with resume, locking, retries and checksums.
  *
  * @example
  * ```ts
- * import { readWeightsFromDir } from "@deberta/hub";
+ * import { readWeightsFromDir, resolveModelFiles } from "@deberta/hub";
  *
  * const weights = await readWeightsFromDir("models/deberta-base");
  * const embeddings = weights.get("embeddings.word_embeddings.weight");
  * embeddings?.shape; // [50265, 768]
+ *
+ * const dir = await resolveModelFiles("microsoft/deberta-v3-base"); // the snapshot folder in the cache
  * ```
  * @packageDocumentation
  */
@@ -29,6 +33,41 @@ export {
   type WeightTensor,
 } from "./dtypes.js";
 export { WeightsError, type WeightsErrorCode } from "./errors.js";
+export {
+  hfHome,
+  hubCacheDir,
+  resolveHubToken,
+  tryLoadFromCache,
+} from "./hub-cache.js";
+export {
+  type HubDownloadOptions,
+  type HubProgressEvent,
+  hfFileDownload,
+} from "./hub-download.js";
+export { HubError, type HubErrorCode, type HubErrorDetails } from "./hub-error.js";
+export {
+  DEFAULT_HUB_ENDPOINT,
+  DEFAULT_REVISION,
+  type HubEnv,
+  hubEndpoint,
+  hubFileUrl,
+  hubFolderUrl,
+  isCommitHash,
+  isHubOffline,
+  repoFolderName,
+  repoIdProblem,
+  validateRepoId,
+} from "./hub-paths.js";
+export {
+  MODEL_CONFIG_FILE,
+  type ModelRef,
+  parseModelRef,
+  type ResolvedModel,
+  type ResolveModelOptions,
+  resolveModel,
+  resolveModelFiles,
+  TOKENIZER_FILES,
+} from "./hub-resolve.js";
 export { LazyWeights, openWeightsFromDir } from "./lazy-weights.js";
 export {
   DATA_GLOBALS,

@@ -1,0 +1,43 @@
+import os from "node:os";
+import {
+  backendRegistry,
+  registerDefaultBackends,
+  relaxedSimdSupported,
+  sharedMemorySupported,
+  wasmSimdSupported,
+} from "deberta";
+
+/** `deberta env`: the runtime and every backend, whether it can be created here and, if not, why. */
+export async function envCommand(): Promise<Record<string, unknown>> {
+  registerDefaultBackends();
+  const backends: Record<string, unknown> = {};
+  for (const name of backendRegistry.names()) {
+    try {
+      const backend = await backendRegistry.resolve(name);
+      backends[name] = {
+        available: true,
+        ...("gemm" in backend ? { gemm: (backend as { gemm: { name: string } }).gemm.name } : {}),
+      };
+      backend.close();
+    } catch (error) {
+      backends[name] = { available: false, reason: (error as Error).message };
+    }
+  }
+  for (const name of ["webgpu", "cuda"]) {
+    if (!(name in backends))
+      backends[name] = {
+        available: false,
+        reason: "not installed: no @deberta/backend-" + name + " package is registered",
+      };
+  }
+  return {
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpu: os.cpus()[0]?.model,
+    cores: os.availableParallelism?.() ?? os.cpus().length,
+    wasmSimd: wasmSimdSupported(),
+    relaxedSimd: relaxedSimdSupported(),
+    sharedArrayBuffer: sharedMemorySupported(),
+    backends,
+  };
+}

@@ -1,0 +1,25 @@
+// The umbrella: re-exports and wiring only (default backends, Hub resolution for the loaders).
+export * from "@deberta/backend-cpu";
+export * from "@deberta/config";
+export * from "@deberta/heads";
+export * from "@deberta/hub";
+export {
+  PipelineError,
+  type PipelineErrorCode,
+  type PipelineOptions,
+  type PipelineTypes,
+  taskRegistry,
+} from "@deberta/pipelines";
+export * from "@deberta/tensor";
+export * from "@deberta/tokenizer";
+export {
+  AutoModel,
+  AutoModelForMaskedLM,
+  AutoModelForQuestionAnswering,
+  AutoModelForSequenceClassification,
+  AutoModelForTokenClassification,
+  type AutoOptions,
+  AutoTokenizer,
+} from "./auto.js";
+export { registerDefaultBackends } from "./defaults.js";
+export { pipeline } from "./pipeline.js";
