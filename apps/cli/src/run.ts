@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { pipeline, Tensor } from "deberta";
 import { describeError, EXIT } from "./errors.js";
+import { ProgressBar } from "./progress.js";
 import { lineToCall, TASK_INPUTS } from "./task-inputs.js";
 
 export type OnError = "stop" | "skip" | "report";
@@ -47,11 +48,15 @@ export async function runCommand(
   stderr: NodeJS.WritableStream,
 ): Promise<number> {
   const spec = TASK_INPUTS[options.task]!;
+  // Downloads of a Hub model show a progress bar on a terminal's stderr (nothing when piped).
+  const bar = new ProgressBar();
   const pipe = await pipeline(options.task as "text-classification", options.model, {
     device: options.device,
     batch_size: options.batchSize,
     ...(options.revision === undefined ? {} : { revision: options.revision }),
-  });
+    onProgress: (e: { file: string; loaded: number; total?: number | undefined }) =>
+      bar.update(e.file, e.loaded, e.total),
+  }).finally(() => bar.done());
   let failures = 0;
   let stop = false;
   const fail = (lineNumber: number, message: string) => {
