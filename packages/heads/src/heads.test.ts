@@ -161,3 +161,16 @@ describe("head inputs", () => {
     );
   });
 });
+
+describe("device", () => {
+  it("'cpu' works without registering anything first", async () => {
+    const { backendRegistry } = await import("@deberta/tensor");
+    backendRegistry.unregister("cpu");
+    const f = await loadFixture("base-like/seqcls");
+    const model = await headRegistry
+      .get("DebertaForSequenceClassification")!
+      .from_pretrained(f.dir, { device: "cpu" });
+    expect(model.backend.name).toBe("cpu");
+    model.backend.close();
+  });
+});
