@@ -1,4 +1,7 @@
-// GEMM throughput of the built package (run `npm run build` first): GFLOP/s = 2·M·N·K / time.
+// GEMM throughput of the built package (run `npm run build` first): GFLOP/s = 2·M·N·K / time; the cost of the
+// fused GELU epilogue on the FFN's first Linear (256 x 768 x 3072, against the plain product and against the
+// product followed by a separate GELU pass); softmaxRows on attention scores (24 heads x 128 x 128, calling
+// thread and worker pool, against a plain-JavaScript softmax).
 // Writes bench-results/gemm.json. Usage: node bench/gemm.mjs [--quick]
 //
 // Measures the kernels this Node selects by default (SIMD128 on Node 20), and the relaxed-SIMD FMA kernels
@@ -32,11 +35,11 @@ function fill(heap, ptr, n, seed) {
   }
 }
 
-function time(fn) {
+function time(fn, seconds = minSeconds) {
   for (let i = 0; i < 3; i++) fn();
   const samples = [];
   const start = performance.now();
-  while (performance.now() - start < minSeconds * 1000 || samples.length < 5) {
+  while (performance.now() - start < seconds * 1000 || samples.length < 5) {
     const t = performance.now();
     fn();
     samples.push(performance.now() - t);
@@ -125,9 +128,134 @@ async function measure(relaxedSimd) {
         console.log(`${r.kernel.padEnd(12)} threads=${r.threads}  ${r.case}  ${r.gflops} GFLOP/s`);
       for (const x of [q, k, p, o]) heap.free(x);
     }
+    results.push(measureEpilogue(engine), measureSoftmax(engine));
     await engine.close();
   }
   return results;
+}
+
+/** Median of the best of `rounds` alternating measurements of each function (the VM drifts by ±15%). */
+function timeAlternating(fns, rounds = 3) {
+  const best = fns.map(() => Number.POSITIVE_INFINITY);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, i) => {
+      best[i] = Math.min(best[i], time(fn, minSeconds / 2).medianMs);
+    });
+  }
+  return best;
+}
+
+// y = GELU(x·Wᵀ + b) for the FFN's first Linear: fused epilogue vs plain product vs product + engine.gelu.
+function measureEpilogue(engine) {
+  const { heap } = engine;
+  const [M, K, N] = [256, 768, 3072];
+  const a = heap.alloc(M * K * 4);
+  const w = heap.alloc(N * K * 4);
+  const c = heap.alloc(M * N * 4);
+  const bias = heap.alloc(N * 4);
+  fill(heap, a, M * K, 1);
+  fill(heap, w, N * K, 2);
+  fill(heap, bias, N, 3);
+  const packed = engine.packB(w, K, N, true);
+  const [plainMs, fusedMs, separateMs] = timeAlternating([
+    () => engine.matmul(a, M, K, packed, c, { biasPtr: bias }),
+    () => engine.matmul(a, M, K, packed, c, { biasPtr: bias, activation: "gelu" }),
+    () => {
+      engine.matmul(a, M, K, packed, c, { biasPtr: bias });
+      engine.gelu(c, M * N);
+    },
+  ]);
+  packed.dispose();
+  for (const p of [a, w, c, bias]) heap.free(p);
+  const flop = 2 * M * N * K;
+  const r = {
+    kernel: engine.info.simd,
+    threads: engine.info.threads,
+    case: `GELU epilogue ${M}x${K}x${N}`,
+    plainMs: +plainMs.toFixed(3),
+    fusedMs: +fusedMs.toFixed(3),
+    separateGeluMs: +separateMs.toFixed(3),
+    plainGflops: +(flop / plainMs / 1e6).toFixed(1),
+    fusedGflops: +(flop / fusedMs / 1e6).toFixed(1),
+    epilogueOverheadPct: +((fusedMs / plainMs - 1) * 100).toFixed(1),
+  };
+  if (!childMode) {
+    console.log(
+      `${r.kernel.padEnd(12)} threads=${r.threads}  ${r.case}: plain ${r.plainMs} ms, fused GELU ${r.fusedMs} ms (+${r.epilogueOverheadPct}%), product + engine.gelu ${r.separateGeluMs} ms`,
+    );
+  }
+  return r;
+}
+
+// softmaxRows over 24 heads (batch 2 x 12) of 128 x 128 attention scores, with a quarter of the keys masked.
+function measureSoftmax(engine) {
+  const { heap } = engine;
+  const rows = 24 * 128;
+  const cols = 128;
+  const n = rows * cols;
+  const src = heap.alloc(n * 4);
+  const buf = heap.alloc(n * 4);
+  fill(heap, src, n, 6);
+  const s = heap.f32(src, n);
+  for (let i = 0; i < n; i++) s[i] = i % 128 >= 96 ? -3.4028234663852886e38 : s[i] * 16;
+  const run = (threads) => () => {
+    heap.f32(buf, n).set(heap.f32(src, n));
+    engine.softmaxRows(buf, rows, cols, { threads });
+  };
+  const copyOnly = () => heap.f32(buf, n).set(heap.f32(src, n));
+  const [copyMs, callerMs, poolMs] = timeAlternating([copyOnly, run(false), run(true)]);
+  heap.free(src);
+  heap.free(buf);
+  const r = {
+    kernel: engine.info.simd,
+    threads: engine.info.threads,
+    case: `softmaxRows ${rows / 128} x 128 x 128`,
+    callingThreadMs: +(callerMs - copyMs).toFixed(3),
+    poolMs: engine.info.threads > 1 ? +(poolMs - copyMs).toFixed(3) : null,
+  };
+  if (!childMode) {
+    console.log(
+      `${r.kernel.padEnd(12)} threads=${r.threads}  ${r.case}: calling thread ${r.callingThreadMs} ms${r.poolMs === null ? "" : `, pool (workers polling) ${r.poolMs} ms`}`,
+    );
+  }
+  return r;
+}
+
+// The plain-JavaScript row softmax (float64 sums, Math.exp), for comparison.
+function measureJsSoftmax() {
+  const rows = 24 * 128;
+  const cols = 128;
+  const src = new Float32Array(rows * cols);
+  let x = 6;
+  for (let i = 0; i < src.length; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    src[i] = i % 128 >= 96 ? -3.4028234663852886e38 : (x / 4294967296 - 0.5) * 16;
+  }
+  const v = new Float32Array(src.length);
+  const softmax = () => {
+    v.set(src);
+    for (let base = 0; base < v.length; base += cols) {
+      let max = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < cols; j++) if (v[base + j] > max) max = v[base + j];
+      let sum = 0;
+      for (let j = 0; j < cols; j++) {
+        const e = Math.exp(v[base + j] - max);
+        v[base + j] = e;
+        sum += e;
+      }
+      const inv = 1 / sum;
+      for (let j = 0; j < cols; j++) v[base + j] *= inv;
+    }
+  };
+  const [copyMs, ms] = timeAlternating([() => v.set(src), softmax]);
+  const r = {
+    kernel: "javascript",
+    threads: 1,
+    case: "softmax 24 x 128 x 128",
+    ms: +(ms - copyMs).toFixed(3),
+  };
+  console.log(`${r.kernel.padEnd(12)} threads=1  ${r.case}: ${r.ms} ms`);
+  return r;
 }
 
 if (childMode) {
@@ -135,6 +263,7 @@ if (childMode) {
   process.stdout.write(`\n@@RESULTS@@${JSON.stringify(results)}\n`);
 } else {
   const results = await measure("auto");
+  results.push(measureJsSoftmax());
   if (!relaxedSimdSupported()) {
     const child = spawnSync(
       process.execPath,
@@ -151,8 +280,14 @@ if (childMode) {
       const relaxed = JSON.parse(child.stdout.slice(marker + 11).trim());
       for (const r of relaxed) {
         const label = r.case ?? `${r.M}x${r.K}x${r.N}`;
+        let what = `${r.gflops} GFLOP/s`;
+        if (r.fusedMs !== undefined) {
+          what = `plain ${r.plainMs} ms, fused GELU ${r.fusedMs} ms (+${r.epilogueOverheadPct}%), product + engine.gelu ${r.separateGeluMs} ms`;
+        } else if (r.callingThreadMs !== undefined) {
+          what = `calling thread ${r.callingThreadMs} ms${r.poolMs === null ? "" : `, pool ${r.poolMs} ms`}`;
+        }
         console.log(
-          `${r.kernel.padEnd(12)} threads=${r.threads}  ${label}  ${r.gflops} GFLOP/s (--experimental-wasm-relaxed-simd)`,
+          `${r.kernel.padEnd(12)} threads=${r.threads}  ${label}  ${what} (--experimental-wasm-relaxed-simd)`,
         );
       }
       results.push(...relaxed.map((r) => ({ ...r, nodeFlags: "--experimental-wasm-relaxed-simd" })));

@@ -1,4 +1,5 @@
 import {
+  type Activation,
   type Backend,
   BackendError,
   type FusedKernels,
@@ -33,9 +34,19 @@ export interface PackingGemm extends Gemm {
   close?(): void;
 }
 
+/** What may follow a Linear's product inside the GEMM: the bias row and an activation. */
+export interface LinearEpilogue {
+  bias?: Float32Array;
+  activation?: Activation;
+}
+
 export interface PackedLinear {
   readonly bytes: number;
-  apply(x: Float32Array, rows: number, out: Float32Array): void;
+  /**
+   * out = x·Wᵀ for `rows` rows of x; with an epilogue, also + bias and the activation, returning true when it
+   * applied them (false: the caller still has to).
+   */
+  apply(x: Float32Array, rows: number, out: Float32Array, epilogue?: LinearEpilogue): boolean;
   dispose(): void;
 }
 
@@ -44,6 +55,9 @@ export interface CpuBackendOptions {
   gemm?: Gemm | PackingGemm;
   name?: string;
 }
+
+/** Recycled output arrays kept for reuse, at most (a forward's working set is far below this). */
+const MAX_POOLED_BYTES = 256 * 2 ** 20;
 
 const isPacking = (g: Gemm): g is PackingGemm => typeof (g as PackingGemm).packLinearWeight === "function";
 
@@ -60,6 +74,9 @@ export class CpuBackend implements Backend {
   private bytes = 0;
   private peak = 0;
   private closed = false;
+  /** Arrays of disposed outputs by length, reused by later outputs: less garbage, lower peak memory. */
+  private readonly pool = new Map<number, Float32Array[]>();
+  private pooledBytes = 0;
 
   constructor(options: CpuBackendOptions = {}) {
     this.name = options.name ?? "cpu";
@@ -70,11 +87,16 @@ export class CpuBackend implements Backend {
       gemm,
       ...(engine === undefined ? {} : { engine }),
       track: (t) => this.track(t),
-      packedLinear: (x, rows, weight, out) => {
+      takeFloats: (n) => {
+        const free = this.pool.get(n)?.pop();
+        if (free === undefined) return new Float32Array(n);
+        this.pooledBytes -= free.byteLength;
+        return free;
+      },
+      packedLinear: (x, rows, weight, out, epilogue) => {
         const packed = weight.packed as PackedLinear | undefined;
-        if (packed === undefined) return false;
-        packed.apply(x, rows, out);
-        return true;
+        if (packed === undefined) return "none";
+        return packed.apply(x, rows, out, epilogue) ? "fused" : "product";
       },
     };
     const ctx = this.ctx;
@@ -161,6 +183,13 @@ export class CpuBackend implements Backend {
     const t = asCpu(handle, "dispose");
     if (!this.live.delete(t)) return;
     this.bytes -= t.bytes + ((t.packed as PackedLinear | undefined)?.bytes ?? 0);
+    if (t.recyclable && t.alive && this.pooledBytes + t.bytes <= MAX_POOLED_BYTES) {
+      const data = t.f32;
+      const list = this.pool.get(data.length);
+      if (list === undefined) this.pool.set(data.length, [data]);
+      else list.push(data);
+      this.pooledBytes += data.byteLength;
+    }
     t.release();
   }
 
@@ -199,6 +228,8 @@ export class CpuBackend implements Backend {
     if (this.closed) return;
     for (const t of this.live) t.release();
     this.live.clear();
+    this.pool.clear();
+    this.pooledBytes = 0;
     this.bytes = 0;
     this.closed = true;
     if (isPacking(this.gemm)) this.gemm.close?.();

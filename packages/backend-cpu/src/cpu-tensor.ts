@@ -9,6 +9,8 @@ export type CpuData = Float32Array | Int32Array;
 export class CpuTensor implements TensorHandle {
   readonly backend = "cpu";
   private data_: CpuData | undefined;
+  /** Created by a kernel (not wrapping caller data): its array may be reused once it is disposed. */
+  recyclable = false;
   /** Set by `prepareLinearWeight`: the weight in the GEMM engine's packed layout. */
   packed: { dispose(): void } | undefined;
 

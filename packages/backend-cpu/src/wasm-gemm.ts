@@ -1,8 +1,17 @@
-import { BackendError } from "@deberta/tensor";
+import { type Activation, BackendError } from "@deberta/tensor";
 import type { PackedLinear, PackingGemm } from "./cpu-backend.js";
 import { jsGemm } from "./gemm.js";
-import { GemmEngine } from "./wasm/gemm.js";
+import { type GemmActivation, GemmEngine } from "./wasm/gemm.js";
 import { wasmSimdSupported } from "./wasm/kernels.js";
+
+/** transformers' activation names → the GEMM epilogue's (null: the identity; absent: not in the engine). */
+const ENGINE_ACTIVATIONS: Partial<Record<Activation, GemmActivation | null>> = {
+  gelu: "gelu",
+  gelu_new: "gelu-tanh",
+  gelu_pytorch_tanh: "gelu-tanh",
+  relu: "relu",
+  linear: null,
+};
 
 /** Products smaller than this many multiply-adds run in JavaScript: copying into WebAssembly costs more. */
 const SMALL_PRODUCT = 8192;
@@ -27,7 +36,7 @@ export class WasmGemm implements PackingGemm {
       const held = this.scratch[i];
       if (held !== undefined && held.floats >= floats) return held.ptr;
       if (held !== undefined) heap.free(held.ptr);
-      const grown = Math.max(floats, (held?.floats ?? 0) * 2);
+      const grown = Math.max(floats, (held?.floats ?? 0) * 2, 16);
       const ptr = heap.alloc(grown * 4);
       this.scratch[i] = { ptr, floats: grown };
       return ptr;
@@ -62,12 +71,25 @@ export class WasmGemm implements PackingGemm {
     const packed = this.engine.packB(weight, inFeatures, outFeatures, true);
     return {
       bytes: packed.bytes,
-      apply: (x, rows, out) => {
-        const [aPtr, , cPtr] = this.buffers([rows * inFeatures, 0, rows * outFeatures]);
+      apply: (x, rows, out, epilogue = {}) => {
+        const activation =
+          epilogue.activation === undefined ? undefined : ENGINE_ACTIVATIONS[epilogue.activation];
+        // An activation the engine lacks: the caller applies bias and activation itself.
+        const fuse = epilogue.activation === undefined || activation !== undefined;
+        const [aPtr, bPtr, cPtr] = this.buffers([
+          rows * inFeatures,
+          fuse && epilogue.bias ? outFeatures : 0,
+          rows * outFeatures,
+        ]);
         const heap = this.engine.heap;
         heap.f32(aPtr, rows * inFeatures).set(x.subarray(0, rows * inFeatures));
-        this.engine.matmul(aPtr, rows, inFeatures, packed, cPtr);
+        if (fuse && epilogue.bias !== undefined) heap.f32(bPtr, outFeatures).set(epilogue.bias);
+        this.engine.matmul(aPtr, rows, inFeatures, packed, cPtr, {
+          ...(fuse && epilogue.bias !== undefined ? { biasPtr: bPtr } : {}),
+          ...(fuse && activation !== null && activation !== undefined ? { activation } : {}),
+        });
         out.set(heap.f32(cPtr, rows * outFeatures));
+        return fuse;
       },
       dispose: () => packed.dispose(),
     };

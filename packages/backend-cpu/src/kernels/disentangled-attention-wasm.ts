@@ -3,12 +3,12 @@
 // disentangled-attention.ts: for each (b, h), with q' = (q + q_bias)·scale, v' = v + v_bias and
 // δ(i, j) = clamp(i − j + span, 0, 2·span − 1):
 //   S = q'·kᵀ;  S_ij += (q'·posKey[h]ᵀ)[i, δ(i, j)] + (k·posQuery[h]ᵀ)[j, δ(i, j)];  P = softmax(masked S);  C = P·v'.
+// The softmax runs in the engine too (SIMD, on the pool when its workers are awake).
 // posKey[h] / posQuery[h] are packed once per cached projection tensor and reused by every call.
 import { FLOAT32_LOWEST, shapeError, type TensorHandle } from "@deberta/tensor";
 import { asCpu, type CpuTensor } from "../cpu-tensor.js";
 import type { GemmEngine, PackedMatrix } from "../wasm/gemm.js";
 import { type CpuContext, output } from "./context.js";
-import { softmaxRow } from "./masked-softmax.js";
 
 /** The per-head packed panels of a posKey / posQuery tensor, kept on the tensor and freed with it. */
 function packedHeads(
@@ -150,9 +150,10 @@ export function disentangledAttentionWasm(
           } else {
             for (let j = 0; j < length; j++) if (M[b * length + j] === 0) s[row + j] = FLOAT32_LOWEST;
           }
-          softmaxRow(s, row, length);
         }
-        if (probs !== undefined) probs.f32.set(s, (b * heads + h) * length * length);
+        engine.softmaxRows(sPtr, length, length);
+        if (probs !== undefined)
+          probs.f32.set(heap.f32(sPtr, length * length), (b * heads + h) * length * length);
         engine.matmulUnpacked(sPtr, length, length, vPtr, hs, false, cPtr);
         const c = heap.f32(cPtr, length * hs);
         for (let t = 0; t < length; t++)

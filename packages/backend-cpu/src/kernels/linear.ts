@@ -23,10 +23,13 @@ export function linear(
   const rows = x.f32.length / inFeatures;
   const out = output(ctx, "float32", [...x.shape.slice(0, -1), outFeatures]);
   const O = out.f32;
-  if (!(ctx.packedLinear?.(x.f32, rows, w, O) ?? false)) {
-    // Only reached without a packed copy, so the host array is there.
-    ctx.gemm.matmul(x.f32, 0, w.f32, 0, O, 0, rows, outFeatures, inFeatures, true);
-  }
-  addBiasAndActivate(O, bias?.f32, outFeatures, attrs.activation);
+  const epilogue = {
+    ...(bias === undefined ? {} : { bias: bias.f32 }),
+    ...(attrs.activation === undefined ? {} : { activation: attrs.activation }),
+  };
+  const done = ctx.packedLinear?.(x.f32, rows, w, O, epilogue) ?? "none";
+  // Only without a packed copy is the host array needed (and there).
+  if (done === "none") ctx.gemm.matmul(x.f32, 0, w.f32, 0, O, 0, rows, outFeatures, inFeatures, true);
+  if (done !== "fused") addBiasAndActivate(O, bias?.f32, outFeatures, attrs.activation);
   return out;
 }

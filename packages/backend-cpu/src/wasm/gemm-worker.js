@@ -44,6 +44,7 @@ function run(init, w, post) {
   const EXIT = init.commands.EXIT ?? 0;
   const PACK = init.commands.PACK ?? 0;
   const GEMM = init.commands.GEMM ?? 0;
+  const SOFTMAX = init.commands.SOFTMAX ?? 0;
   // The control block lies in the first pages of the memory, so these views stay valid after growth.
   const ctl = new Int32Array(init.memory.buffer);
   const ctlF = new Float32Array(init.memory.buffer);
@@ -69,6 +70,7 @@ function run(init, w, post) {
   const SRC = base + field(f, "SRC");
   const LDB = base + field(f, "LDB");
   const TRANS = base + field(f, "TRANS");
+  const ACT = base + field(f, "ACT");
   const spinMs = init.spinMicros / 1000;
   let seq = Atomics.load(ctl, SEQ);
   for (;;) {
@@ -121,9 +123,21 @@ function run(init, w, post) {
           ctl[R1],
           c0,
           c1,
+          ctl[ACT],
         );
       }
-      if ((cmd & (PACK | GEMM)) === 0) status = 2;
+      if (cmd & SOFTMAX) {
+        // Rows [R0, R1) of the N-column rows at A, leading dimension LDA.
+        const r0 = /** @type {number} */ (ctl[R0]);
+        const ld = /** @type {number} */ (ctl[LDA]);
+        w.softmaxRows(
+          /** @type {number} */ (ctl[A]) + 4 * r0 * ld,
+          /** @type {number} */ (ctl[R1]) - r0,
+          ctl[N],
+          ld,
+        );
+      }
+      if ((cmd & (PACK | GEMM | SOFTMAX)) === 0) status = 2;
     } catch (err) {
       status = 1;
       post({ type: "error", message: String(err instanceof Error ? err.message : err) });

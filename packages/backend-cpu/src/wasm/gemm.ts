@@ -67,6 +67,27 @@ export interface GemmInfo {
   tile: { rows: number; cols: number };
 }
 
+/**
+ * Activation fused into the GEMM's epilogue (applied to every finished tile of C after bias / accumulation,
+ * on the thread that computed it) or applied in place:
+ * - "gelu": exact GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (error <= ~1.3e-7·max(1, |x|); x for x >= 12, 0 for
+ *   x <= -12),
+ * - "gelu-tanh": 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))),
+ * - "relu": max(x, 0).
+ */
+export type GemmActivation = "gelu" | "gelu-tanh" | "relu";
+
+/** Kernel codes of the activations (assembly/vmath.ts ACT_*). */
+const ACTIVATION_CODES: Readonly<Record<GemmActivation, number>> = { gelu: 1, relu: 2, "gelu-tanh": 3 };
+
+function activationCode(activation: GemmActivation | undefined): number {
+  if (activation === undefined) return 0;
+  const code = Object.hasOwn(ACTIVATION_CODES, activation) ? ACTIVATION_CODES[activation] : undefined;
+  if (code === undefined)
+    throw new RangeError(`GemmEngine: unknown activation ${JSON.stringify(activation)}`);
+  return code;
+}
+
 export interface MatmulOptions {
   /** Pointer to N floats added to every row of C (0 or absent: no bias). */
   biasPtr?: number;
@@ -76,11 +97,29 @@ export interface MatmulOptions {
   lda?: number;
   /** Leading dimension of C in floats (default N). */
   ldc?: number;
+  /**
+   * C = act(A·B + bias) (with `accumulate`: act(C + A·B + bias)), fused into the kernel's epilogue. Default:
+   * none.
+   */
+  activation?: GemmActivation | undefined;
 }
 
 export interface MatmulUnpackedOptions extends MatmulOptions {
   /** Leading dimension of B in floats (default N, or K when transposedB). */
   ldb?: number;
+}
+
+export interface SoftmaxOptions {
+  /** Leading dimension of the rows in floats (default `cols`). */
+  ld?: number;
+  /**
+   * Split the rows over the worker pool: true, false (the calling thread alone) or "auto" (default): the pool
+   * when its workers are still polling after the previous product (they finished it less than
+   * `spinMicros / 2` ago), so that no sleeping worker has to be woken (~2x faster for 24 heads x 128 x 128
+   * right after a GEMM; waking sleeping workers took 0.05-1.1 ms in a VM, up to 3x the whole call). Calls
+   * with fewer than `minParallelWork / 8` elements always run on the calling thread.
+   */
+  threads?: boolean | "auto";
 }
 
 /** A B operand packed into the kernels' panel layout, owning its heap block. */
@@ -149,6 +188,7 @@ interface Job {
   src: number;
   ldb: number;
   trans: number;
+  act: number;
 }
 
 const isNode =
@@ -252,6 +292,8 @@ export class GemmEngine {
   #scratchPtr = 0;
   #scratchBytes = 0;
   #closed = false;
+  /** performance.now() when the workers last finished a job (-Infinity: never). */
+  #poolIdleSince = Number.NEGATIVE_INFINITY;
   readonly #pool: { dead: string | null; closing: boolean };
 
   private constructor(init: {
@@ -444,8 +486,9 @@ export class GemmEngine {
   }
 
   /**
-   * C[M x N] = A[M x K] · B (+ bias) (C += ... with `accumulate`), B packed by `packB`. All pointers are
-   * byte offsets into `heap`; A and C are row-major with leading dimensions `lda` / `ldc` (floats).
+   * C[M x N] = A[M x K] · B (+ bias) (C += ... with `accumulate`), B packed by `packB`, then the optional
+   * `activation` on every element of C (fused into the kernel). All pointers are byte offsets into `heap`; A
+   * and C are row-major with leading dimensions `lda` / `ldc` (floats).
    */
   matmul(
     aPtr: number,
@@ -507,6 +550,58 @@ export class GemmEngine {
     this.#run(job);
   }
 
+  /**
+   * Softmax in place over `rows` rows of `cols` floats at `ptr` (row r at `ptr + 4·r·ld`): x = exp(x − max) / Σ,
+   * with the kernels' SIMD exp (relative error ~1e-7). Entries at float32's lowest value (masked) or −∞ give
+   * exactly 0; a row that is entirely the lowest value gives 1 / cols everywhere; a NaN makes its row NaN.
+   */
+  softmaxRows(ptr: number, rows: number, cols: number, options: SoftmaxOptions = {}): void {
+    this.#assertOpen();
+    checkDims(rows, cols);
+    const ld = options.ld ?? cols;
+    if (!Number.isInteger(ld) || ld < cols) {
+      throw new RangeError("GemmEngine.softmaxRows: leading dimension smaller than the row length");
+    }
+    if (rows === 0 || cols === 0) return;
+    this.#checkRange("softmax rows", ptr, (rows - 1) * ld + cols);
+    const mode = options.threads ?? "auto";
+    const warm = mode === "auto" && performance.now() - this.#poolIdleSince < this.#spinMs / 2;
+    let threads = mode === true || warm ? this.#workers.length + 1 : 1;
+    if (rows * cols < this.#minParallelWork / 8) threads = 1;
+    threads = Math.min(threads, rows);
+    if (threads === 1) {
+      this.#w.softmaxRows(ptr, rows, cols, ld);
+      return;
+    }
+    const job = this.#emptyJob(COMMANDS.SOFTMAX);
+    job.a = ptr;
+    job.lda = ld;
+    job.M = rows;
+    job.N = cols;
+    const bounds = (t: number) => Math.round((rows * t) / threads);
+    this.#dispatch(
+      job,
+      threads,
+      (t) => [bounds(t), bounds(t + 1), 0, cols],
+      () => {
+        const r0 = bounds(threads - 1);
+        this.#w.softmaxRows(ptr + 4 * r0 * ld, rows - r0, cols, ld);
+      },
+    );
+  }
+
+  /**
+   * Exact GELU in place over `n` floats at `ptr` (x·Φ(x), the same SIMD code as the `"gelu"` epilogue), on the
+   * calling thread.
+   */
+  gelu(ptr: number, n: number): void {
+    this.#assertOpen();
+    checkDims(n);
+    if (n === 0) return;
+    this.#checkRange("gelu input", ptr, n);
+    this.#w.geluInPlace(ptr, n);
+  }
+
   /** Frees the scratch block of `matmulUnpacked` (it is re-created on demand). */
   releaseScratch(): void {
     if (this.#scratchPtr) this.heap.free(this.#scratchPtr);
@@ -559,6 +654,7 @@ export class GemmEngine {
     const ldc = options.ldc ?? N;
     if (lda < K || ldc < N) throw new RangeError("GemmEngine: leading dimension smaller than the row length");
     const bias = options.biasPtr ?? 0;
+    const act = activationCode(options.activation);
     if (M > 0 && N > 0) {
       if (K > 0) this.#checkRange("A", aPtr, (M - 1) * lda + K);
       this.#checkRange("C", cPtr, (M - 1) * ldc + N);
@@ -579,27 +675,40 @@ export class GemmEngine {
       src: 0,
       ldb: 0,
       trans: 0,
+      act,
+    };
+  }
+
+  #emptyJob(cmd: number): Job {
+    return {
+      cmd,
+      a: 0,
+      lda: 0,
+      pb: 0,
+      c: 0,
+      ldc: 0,
+      M: 0,
+      N: 0,
+      K: 0,
+      bias: 0,
+      beta: 0,
+      src: 0,
+      ldb: 0,
+      trans: 0,
+      act: 0,
     };
   }
 
   /** Packs B on all threads (column shares). */
   #pack(src: number, ld: number, K: number, N: number, transposed: boolean, dst: number): void {
-    this.#run({
-      cmd: COMMANDS.PACK,
-      a: 0,
-      lda: 0,
-      pb: dst,
-      c: 0,
-      ldc: 0,
-      M: 0,
-      N,
-      K,
-      bias: 0,
-      beta: 0,
-      src,
-      ldb: ld,
-      trans: transposed ? 1 : 0,
-    });
+    const job = this.#emptyJob(COMMANDS.PACK);
+    job.pb = dst;
+    job.N = N;
+    job.K = K;
+    job.src = src;
+    job.ldb = ld;
+    job.trans = transposed ? 1 : 0;
+    this.#run(job);
   }
 
   /** Splits a job into shares, hands all but the last to the workers and runs the last here. */
@@ -623,15 +732,36 @@ export class GemmEngine {
       w.packBStrided(job.src, job.ldb, job.K, job.N, job.trans, job.pb);
       job.cmd &= ~COMMANDS.PACK;
     }
-    const ctl = this.#ctl!;
-    const ctlF = this.#ctlF!;
     const unit = byColumns ? GEMM_PANEL_WIDTH : GEMM_TILE_ROWS;
     const extent = byColumns ? job.N : job.M;
     const bounds = (t: number) => Math.min(extent, Math.round((units * t) / threads) * unit);
+    this.#dispatch(
+      job,
+      threads,
+      (t) => (byColumns ? [0, job.M, bounds(t), bounds(t + 1)] : [bounds(t), bounds(t + 1), 0, job.N]),
+      () => {
+        const lo = bounds(threads - 1);
+        if (byColumns) this.#runShare(job, 0, job.M, lo, job.N);
+        else this.#runShare(job, lo, job.M, 0, job.N);
+      },
+    );
+  }
+
+  /**
+   * Hands shares 0 .. threads - 2 of `job` to the workers (`share(t)` = [R0, R1, C0, C1] of worker t), runs
+   * `own` (the last share) on this thread, then waits for every worker.
+   */
+  #dispatch(
+    job: Job,
+    threads: number,
+    share: (t: number) => [number, number, number, number],
+    own: () => void,
+  ): void {
+    const ctl = this.#ctl!;
+    const ctlF = this.#ctlF!;
     const F = SLOT_FIELDS;
     for (let t = 0; t < threads - 1; t++) {
-      const lo = bounds(t);
-      const hi = bounds(t + 1);
+      const [r0, r1, c0, c1] = share(t);
       const base = (this.#ctlPtr >> 2) + t * SLOT_INTS;
       ctl[base + F.CMD] = job.cmd;
       ctl[base + F.A] = job.a;
@@ -644,13 +774,14 @@ export class GemmEngine {
       ctl[base + F.K] = job.K;
       ctl[base + F.BIAS] = job.bias;
       ctlF[base + F.BETA] = job.beta;
-      ctl[base + F.R0] = byColumns ? 0 : lo;
-      ctl[base + F.R1] = byColumns ? job.M : hi;
-      ctl[base + F.C0] = byColumns ? lo : 0;
-      ctl[base + F.C1] = byColumns ? hi : job.N;
+      ctl[base + F.R0] = r0;
+      ctl[base + F.R1] = r1;
+      ctl[base + F.C0] = c0;
+      ctl[base + F.C1] = c1;
       ctl[base + F.SRC] = job.src;
       ctl[base + F.LDB] = job.ldb;
       ctl[base + F.TRANS] = job.trans;
+      ctl[base + F.ACT] = job.act;
       const seq = (this.#seq[t]! + 1) | 0;
       this.#seq[t] = seq;
       Atomics.store(ctl, base + F.SEQ, seq);
@@ -658,9 +789,7 @@ export class GemmEngine {
     }
     let mainError: unknown;
     try {
-      const lo = bounds(threads - 1);
-      if (byColumns) this.#runShare(job, 0, job.M, lo, job.N);
-      else this.#runShare(job, lo, job.M, 0, job.N);
+      own();
     } catch (err) {
       mainError = err;
     }
@@ -685,6 +814,7 @@ export class GemmEngine {
       }
       if (ctl[base + F.STATUS] !== STATUS.OK && failed < 0) failed = t;
     }
+    this.#poolIdleSince = performance.now();
     if (mainError !== undefined) throw mainError;
     if (failed >= 0) {
       throw new Error(
@@ -700,7 +830,23 @@ export class GemmEngine {
       w.packBStrided(src, job.ldb, job.K, c1 - c0, job.trans, job.pb + 4 * c0 * job.K);
     }
     if (job.cmd & COMMANDS.GEMM) {
-      w.gemm(job.a, job.lda, job.pb, job.c, job.ldc, job.M, job.N, job.K, job.bias, job.beta, r0, r1, c0, c1);
+      w.gemm(
+        job.a,
+        job.lda,
+        job.pb,
+        job.c,
+        job.ldc,
+        job.M,
+        job.N,
+        job.K,
+        job.bias,
+        job.beta,
+        r0,
+        r1,
+        c0,
+        c1,
+        job.act,
+      );
     }
   }
 }

@@ -2,6 +2,7 @@ export {
   DEFAULT_MAX_THREADS,
   GEMM_PANEL_WIDTH,
   GEMM_TILE_ROWS,
+  type GemmActivation,
   GemmEngine,
   type GemmEngineOptions,
   type GemmInfo,
@@ -9,6 +10,7 @@ export {
   type MatmulUnpackedOptions,
   PackedMatrix,
   packedBFloats,
+  type SoftmaxOptions,
 } from "./gemm.js";
 export {
   HEAP_ALIGN,

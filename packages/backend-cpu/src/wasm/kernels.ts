@@ -32,7 +32,15 @@ export interface GemmExports {
     rowEnd: number,
     colStart: number,
     colEnd: number,
+    activation: number,
   ): void;
+  /** In place over `n` floats; `activation` as in gemm (0 none, 1 exact GELU, 2 ReLU, 3 tanh GELU). */
+  activationInPlace(ptr: number, n: number, activation: number): void;
+  geluInPlace(ptr: number, n: number): void;
+  /** erf / exp (x <= 0) in place: the kernels' approximations, exported for tests. */
+  erfInPlace(ptr: number, n: number): void;
+  expInPlace(ptr: number, n: number): void;
+  softmaxRows(ptr: number, rows: number, cols: number, ld: number): void;
 }
 
 const bytesCache = new Map<GemmVariant, Uint8Array<ArrayBuffer>>();
