@@ -5,9 +5,10 @@
 //   S = q'·kᵀ;  S_ij += (q'·posKey[h]ᵀ)[i, δ(i, j)] + (k·posQuery[h]ᵀ)[j, δ(i, j)];  P = softmax(masked S);  C = P·v'.
 // The softmax runs in the engine too (SIMD, on the pool when its workers are awake).
 // posKey[h] / posQuery[h] are packed once per cached projection tensor and reused by every call.
-import { FLOAT32_LOWEST, shapeError, type TensorHandle } from "@deberta/tensor";
-import { asCpu, type CpuTensor } from "../cpu-tensor.js";
+import { FLOAT32_LOWEST, type TensorHandle } from "@deberta/tensor";
+import type { CpuTensor } from "../cpu-tensor.js";
 import type { GemmEngine, PackedMatrix } from "../wasm/gemm.js";
+import { attentionInputs } from "./attention-inputs.js";
 import { type CpuContext, output } from "./context.js";
 
 /** The per-head packed panels of a posKey / posQuery tensor, kept on the tensor and freed with it. */
@@ -47,40 +48,14 @@ export function disentangledAttentionWasm(
   },
   attrs: { numHeads: number; scale: number; span: number; returnProbs: boolean },
 ): { context: CpuTensor; probs?: CpuTensor } {
-  const op = "disentangledAttention";
-  const qkv = asCpu(inputs.qkv, op);
-  const qBias = asCpu(inputs.qBias, op).f32;
-  const vBias = asCpu(inputs.vBias, op).f32;
-  const mask = asCpu(inputs.mask, op);
   const heads = attrs.numHeads;
   const span = attrs.span;
-  const shapes = [qkv.shape, mask.shape];
-  if (qkv.shape.length !== 3 || qkv.shape[2]! % (3 * heads) !== 0) {
-    throw shapeError(op, `qkv must be [batch, length, heads * 3 * headSize] with ${heads} heads`, shapes);
-  }
-  const [batch, length, width] = qkv.shape as [number, number, number];
-  const hs = width / (3 * heads);
-  const mask3d = mask.shape.length === 3;
-  if (
-    (mask.shape.length !== 2 && !mask3d) ||
-    mask.shape[0] !== batch ||
-    mask.shape[1] !== length ||
-    (mask3d && mask.shape[2] !== length)
-  ) {
-    throw shapeError(op, "mask must be [batch, length] or [batch, length, length]", shapes);
-  }
+  const checked = attentionInputs(inputs, heads, span);
+  const { qkv, qBias, vBias, mask, mask3d, batch, length, width } = checked;
+  const hs = checked.headSize;
   const rel = 2 * span;
-  const posShape = (t: CpuTensor) =>
-    t.shape.length === 3 && t.shape[0] === heads && t.shape[1] === rel && t.shape[2] === hs;
-  const posKeyT = inputs.posKey === undefined ? undefined : asCpu(inputs.posKey, op);
-  const posQueryT = inputs.posQuery === undefined ? undefined : asCpu(inputs.posQuery, op);
-  if ((posKeyT !== undefined && !posShape(posKeyT)) || (posQueryT !== undefined && !posShape(posQueryT))) {
-    throw shapeError(op, `posKey / posQuery must be [${heads}, ${rel}, ${hs}]`, [
-      ...shapes,
-      ...(posKeyT ? [posKeyT.shape] : []),
-      ...(posQueryT ? [posQueryT.shape] : []),
-    ]);
-  }
+  const posKeyT = checked.posKey;
+  const posQueryT = checked.posQuery;
   const posKey = posKeyT === undefined ? undefined : packedHeads(engine, posKeyT, heads, rel, hs);
   const posQuery = posQueryT === undefined ? undefined : packedHeads(engine, posQueryT, heads, rel, hs);
 

@@ -4,8 +4,9 @@
 //   C2P  = q'·posKey[h]ᵀ,  P2C = k·posQuery[h]ᵀ     (GEMM, L × 2·span each, one head at a time)
 //   S_ij += C2P[i, δ(i, j)] + P2C[j, δ(i, j)]       (read by relative index; nothing [B, H, L, 2L] is built)
 //   P    = softmax_j(S_ij if m_i·m_j else lowest),  context_i = P·v'   (GEMM)
-import { FLOAT32_LOWEST, shapeError, type TensorHandle } from "@deberta/tensor";
-import { asCpu, type CpuTensor } from "../cpu-tensor.js";
+import { FLOAT32_LOWEST, type TensorHandle } from "@deberta/tensor";
+import type { CpuTensor } from "../cpu-tensor.js";
+import { attentionInputs } from "./attention-inputs.js";
 import { type CpuContext, output } from "./context.js";
 import { softmaxRow } from "./masked-softmax.js";
 
@@ -21,41 +22,13 @@ export function disentangledAttention(
   },
   attrs: { numHeads: number; scale: number; span: number; returnProbs: boolean },
 ): { context: CpuTensor; probs?: CpuTensor } {
-  const op = "disentangledAttention";
-  const qkv = asCpu(inputs.qkv, op);
-  const qBias = asCpu(inputs.qBias, op).f32;
-  const vBias = asCpu(inputs.vBias, op).f32;
-  const mask = asCpu(inputs.mask, op);
-  const posKey = inputs.posKey === undefined ? undefined : asCpu(inputs.posKey, op).f32;
-  const posQuery = inputs.posQuery === undefined ? undefined : asCpu(inputs.posQuery, op).f32;
   const heads = attrs.numHeads;
   const span = attrs.span;
-  const shapes = [qkv.shape, mask.shape];
-  if (qkv.shape.length !== 3 || qkv.shape[2]! % (3 * heads) !== 0) {
-    throw shapeError(op, `qkv must be [batch, length, heads * 3 * headSize] with ${heads} heads`, shapes);
-  }
-  const [batch, length, width] = qkv.shape as [number, number, number];
-  const hs = width / (3 * heads);
-  const mask3d = mask.shape.length === 3;
-  if (
-    (mask.shape.length !== 2 && !mask3d) ||
-    mask.shape[0] !== batch ||
-    mask.shape[1] !== length ||
-    (mask3d && mask.shape[2] !== length)
-  ) {
-    throw shapeError(op, "mask must be [batch, length] or [batch, length, length]", shapes);
-  }
-  const posSize = heads * 2 * span * hs;
-  if (
-    (posKey !== undefined && posKey.length !== posSize) ||
-    (posQuery !== undefined && posQuery.length !== posSize)
-  ) {
-    throw shapeError(op, `posKey / posQuery must be [${heads}, ${2 * span}, ${hs}]`, [
-      ...shapes,
-      ...(inputs.posKey ? [inputs.posKey.shape] : []),
-      ...(inputs.posQuery ? [inputs.posQuery.shape] : []),
-    ]);
-  }
+  const checked = attentionInputs(inputs, heads, span);
+  const { qkv, qBias, vBias, mask, mask3d, batch, length, width } = checked;
+  const hs = checked.headSize;
+  const posKey = checked.posKey?.f32;
+  const posQuery = checked.posQuery?.f32;
   const context = output(ctx, "float32", [batch, length, heads * hs]);
   const probs = attrs.returnProbs ? output(ctx, "float32", [batch, heads, length, length]) : undefined;
   const X = qkv.f32;
