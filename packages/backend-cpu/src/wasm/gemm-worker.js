@@ -72,7 +72,10 @@ function run(init, w, post) {
   const TRANS = base + field(f, "TRANS");
   const ACT = base + field(f, "ACT");
   const spinMs = init.spinMicros / 1000;
-  let seq = Atomics.load(ctl, SEQ);
+  // The engine zero-fills the control block and counts jobs from 0, so the first job is sequence 1. Reading
+  // SEQ here instead would race with the engine: "ready" is posted before this loop starts, and a job
+  // dispatched in between would be taken as already seen, leaving the engine waiting for it forever.
+  let seq = 0;
   for (;;) {
     let polls = 0;
     let since = performance.now();
