@@ -73,10 +73,15 @@ export function disentangledAttentionWasm(
     length * rel,
     length * hs,
   ].map((n) => heap.alloc(n * 4)) as [number, number, number, number, number, number];
-  const delta = new Int32Array(length * length);
-  for (let i = 0; i < length; i++) {
-    for (let j = 0; j < length; j++) delta[i * length + j] = Math.min(Math.max(i - j + span, 0), rel - 1);
-  }
+  // δ(i, j) = i − j + span is unclamped for j in [lo(i), hi(i)]; left of it δ = 2·span − 1, right of it 0.
+  const lo = (i: number) => Math.max(0, i - span + 1);
+  const hi = (i: number) => Math.min(length - 1, i + span);
+  // Rows of masked (padding) keys, per batch row: most rows have none, and then the mask loop is skipped.
+  const maskedKeys = Array.from({ length: batch }, (_, b) => {
+    const keys: number[] = [];
+    if (!mask3d) for (let j = 0; j < length; j++) if (M[b * length + j] === 0) keys.push(j);
+    return keys;
+  });
   try {
     for (let b = 0; b < batch; b++) {
       for (let h = 0; h < heads; h++) {
@@ -102,7 +107,13 @@ export function disentangledAttentionWasm(
           for (let i = 0; i < length; i++) {
             const row = i * length;
             const rrow = i * rel;
-            for (let j = 0; j < length; j++) s[row + j]! += r[rrow + delta[row + j]!]!;
+            const a = lo(i);
+            const z = hi(i);
+            for (let j = 0; j < a; j++) s[row + j]! += r[rrow + rel - 1]!;
+            // c2p[i, δ(i, j)]: walking j forwards walks δ backwards through row i.
+            const at = rrow + i + span;
+            for (let j = a; j <= z; j++) s[row + j]! += r[at - j]!;
+            for (let j = z + 1; j < length; j++) s[row + j]! += r[rrow]!;
           }
         }
         if (posQuery !== undefined) {
@@ -111,7 +122,13 @@ export function disentangledAttentionWasm(
           const r = heap.f32(rPtr, length * rel);
           for (let i = 0; i < length; i++) {
             const row = i * length;
-            for (let j = 0; j < length; j++) s[row + j]! += r[j * rel + delta[row + j]!]!;
+            const a = lo(i);
+            const z = hi(i);
+            for (let j = 0; j < a; j++) s[row + j]! += r[j * rel + rel - 1]!;
+            // p2c[j, δ(i, j)] = r[j·rel + i − j + span]: a stride of rel − 1 along j.
+            const step = rel - 1;
+            for (let j = a, at = a * step + i + span; j <= z; j++, at += step) s[row + j]! += r[at]!;
+            for (let j = z + 1; j < length; j++) s[row + j]! += r[j * rel]!;
           }
         }
         const s = heap.f32(sPtr, length * length);
@@ -123,7 +140,7 @@ export function disentangledAttentionWasm(
           } else if (M[b * length + i] === 0) {
             s.fill(FLOAT32_LOWEST, row, row + length);
           } else {
-            for (let j = 0; j < length; j++) if (M[b * length + j] === 0) s[row + j] = FLOAT32_LOWEST;
+            for (const j of maskedKeys[b]!) s[row + j] = FLOAT32_LOWEST;
           }
         }
         engine.softmaxRows(sPtr, length, length);

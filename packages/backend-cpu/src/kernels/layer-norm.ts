@@ -30,22 +30,28 @@ export function layerNorm(
   const X = x.f32;
   const R = residual?.f32;
   const O = out.f32;
-  const rowValues = new Float64Array(n);
+  const eps = attrs.epsilon;
   for (let base = 0; base < X.length; base += n) {
+    // The (residual) sum goes into the output first; statistics in float64 (JavaScript numbers).
     let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const v = R === undefined ? X[base + i]! : X[base + i]! + R[base + i]!;
-      rowValues[i] = v;
-      sum += v;
+    if (R === undefined) {
+      for (let i = 0; i < n; i++) sum += X[base + i]!;
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = X[base + i]! + R[base + i]!;
+        O[base + i] = v;
+        sum += v;
+      }
     }
+    const src = R === undefined ? X : O;
     const mean = sum / n;
     let sq = 0;
     for (let i = 0; i < n; i++) {
-      const d = rowValues[i]! - mean;
+      const d = src[base + i]! - mean;
       sq += d * d;
     }
-    const inv = 1 / Math.sqrt(sq / n + attrs.epsilon);
-    for (let i = 0; i < n; i++) O[base + i] = (rowValues[i]! - mean) * inv * gamma[i]! + beta[i]!;
+    const inv = 1 / Math.sqrt(sq / n + eps);
+    for (let i = 0; i < n; i++) O[base + i] = (src[base + i]! - mean) * inv * gamma[i]! + beta[i]!;
   }
   return out;
 }
