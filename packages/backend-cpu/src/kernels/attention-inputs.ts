@@ -1,7 +1,11 @@
 // The inputs of the disentangled-attention kernels, checked once for both (JavaScript and WebAssembly):
 // qkv [B, L, H·3·hs], q_bias / v_bias [H·hs], mask [B, L] or [B, L, L], posKey / posQuery [H, 2·span, hs].
-import { shapeError, type TensorHandle } from "@deberta/tensor";
+import { type FusedOps, type OpAttrs, type OpInputs, shapeError } from "@deberta/tensor";
 import { asCpu, type CpuTensor } from "../cpu-tensor.js";
+
+/** The op table's inputs and attributes of disentangledAttention, as every attention kernel takes them. */
+export type AttentionOpInputs = OpInputs<FusedOps, "disentangledAttention">;
+export type AttentionOpAttrs = OpAttrs<FusedOps, "disentangledAttention">;
 
 export interface AttentionInputs {
   qkv: CpuTensor;
@@ -17,18 +21,7 @@ export interface AttentionInputs {
   headSize: number;
 }
 
-export function attentionInputs(
-  inputs: {
-    qkv: TensorHandle;
-    qBias: TensorHandle;
-    vBias: TensorHandle;
-    mask: TensorHandle;
-    posKey?: TensorHandle;
-    posQuery?: TensorHandle;
-  },
-  heads: number,
-  span: number,
-): AttentionInputs {
+export function attentionInputs(inputs: AttentionOpInputs, heads: number, span: number): AttentionInputs {
   const op = "disentangledAttention";
   const qkv = asCpu(inputs.qkv, op);
   const mask = asCpu(inputs.mask, op);

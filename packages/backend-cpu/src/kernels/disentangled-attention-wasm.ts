@@ -5,10 +5,10 @@
 //   S = q'·kᵀ;  S_ij += (q'·posKey[h]ᵀ)[i, δ(i, j)] + (k·posQuery[h]ᵀ)[j, δ(i, j)];  P = softmax(masked S);  C = P·v'.
 // The softmax runs in the engine too (SIMD, on the pool when its workers are awake).
 // posKey[h] / posQuery[h] are packed once per cached projection tensor and reused by every call.
-import { FLOAT32_LOWEST, type TensorHandle } from "@deberta/tensor";
+import { FLOAT32_LOWEST } from "@deberta/tensor";
 import type { CpuTensor } from "../cpu-tensor.js";
 import type { GemmEngine, PackedMatrix } from "../wasm/gemm.js";
-import { attentionInputs } from "./attention-inputs.js";
+import { type AttentionOpAttrs, type AttentionOpInputs, attentionInputs } from "./attention-inputs.js";
 import { type CpuContext, output } from "./context.js";
 
 /** The per-head packed panels of a posKey / posQuery tensor, kept on the tensor and freed with it. */
@@ -38,15 +38,8 @@ function packedHeads(
 export function disentangledAttentionWasm(
   ctx: CpuContext,
   engine: GemmEngine,
-  inputs: {
-    qkv: TensorHandle;
-    qBias: TensorHandle;
-    vBias: TensorHandle;
-    mask: TensorHandle;
-    posKey?: TensorHandle;
-    posQuery?: TensorHandle;
-  },
-  attrs: { numHeads: number; scale: number; span: number; returnProbs: boolean },
+  inputs: AttentionOpInputs,
+  attrs: AttentionOpAttrs,
 ): { context: CpuTensor; probs?: CpuTensor } {
   const heads = attrs.numHeads;
   const span = attrs.span;

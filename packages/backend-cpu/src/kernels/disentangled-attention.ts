@@ -4,23 +4,16 @@
 //   C2P  = q'·posKey[h]ᵀ,  P2C = k·posQuery[h]ᵀ     (GEMM, L × 2·span each, one head at a time)
 //   S_ij += C2P[i, δ(i, j)] + P2C[j, δ(i, j)]       (read by relative index; nothing [B, H, L, 2L] is built)
 //   P    = softmax_j(S_ij if m_i·m_j else lowest),  context_i = P·v'   (GEMM)
-import { FLOAT32_LOWEST, type TensorHandle } from "@deberta/tensor";
+import { FLOAT32_LOWEST } from "@deberta/tensor";
 import type { CpuTensor } from "../cpu-tensor.js";
-import { attentionInputs } from "./attention-inputs.js";
+import { type AttentionOpAttrs, type AttentionOpInputs, attentionInputs } from "./attention-inputs.js";
 import { type CpuContext, output } from "./context.js";
 import { softmaxRow } from "./masked-softmax.js";
 
 export function disentangledAttention(
   ctx: CpuContext,
-  inputs: {
-    qkv: TensorHandle;
-    qBias: TensorHandle;
-    vBias: TensorHandle;
-    mask: TensorHandle;
-    posKey?: TensorHandle;
-    posQuery?: TensorHandle;
-  },
-  attrs: { numHeads: number; scale: number; span: number; returnProbs: boolean },
+  inputs: AttentionOpInputs,
+  attrs: AttentionOpAttrs,
 ): { context: CpuTensor; probs?: CpuTensor } {
   const heads = attrs.numHeads;
   const span = attrs.span;

@@ -7,7 +7,7 @@ import { defineVmathSuite } from "./vmath-suite.js";
 if (relaxedSimdSupported()) {
   defineVmathSuite("relaxed-simd");
 } else {
-  describe.skip("relaxed-SIMD activation, softmax and elementary functions", () => {
-    it("skipped: relaxed SIMD does not validate in this Node, even with the flag", () => {});
+  describe.skip("relaxed-SIMD activation, softmax and elementary functions — skipped: relaxed SIMD does not validate in this Node, even with the flag", () => {
+    it("relaxed-SIMD vmath cases", () => {});
   });
 }
