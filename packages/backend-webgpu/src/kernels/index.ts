@@ -1,0 +1,72 @@
+import type {
+  Backend,
+  FusedOpName,
+  FusedOps,
+  OpAttrs,
+  OpInputs,
+  OpOutput,
+  PrimitiveOpName,
+  PrimitiveOps,
+} from "@deberta/tensor";
+import { activation } from "./activation.js";
+import { affine } from "./affine.js";
+import { binary } from "./binary.js";
+import { cast } from "./cast.js";
+import { concat } from "./concat.js";
+import type { GpuContext } from "./context.js";
+import { disentangledAttention } from "./disentangled-attention.js";
+import { gather } from "./gather.js";
+import { gatherElements } from "./gather-elements.js";
+import { layerNorm } from "./layer-norm.js";
+import { linear } from "./linear.js";
+import { maskedSoftmax } from "./masked-softmax.js";
+import { matmul } from "./matmul.js";
+import { reduce } from "./reduce.js";
+import { reshape } from "./reshape.js";
+import { slice } from "./slice.js";
+import { transpose } from "./transpose.js";
+import { unary } from "./unary.js";
+import { where } from "./where.js";
+
+export type PrimitiveKernels = {
+  [K in PrimitiveOpName]: (
+    ctx: GpuContext,
+    inputs: OpInputs<PrimitiveOps, K>,
+    attrs: OpAttrs<PrimitiveOps, K>,
+  ) => OpOutput<PrimitiveOps, K>;
+};
+
+/** Every primitive op's kernel, by op name (typed by the op table). */
+export const primitiveKernels: PrimitiveKernels = {
+  matmul,
+  binary,
+  unary,
+  affine,
+  reduce,
+  gather,
+  gatherElements,
+  where,
+  reshape,
+  transpose,
+  slice,
+  concat,
+  cast,
+};
+
+export type FusedGpuKernels = {
+  [K in FusedOpName]: (
+    ctx: GpuContext,
+    inputs: OpInputs<FusedOps, K>,
+    attrs: OpAttrs<FusedOps, K>,
+    backend: Backend,
+  ) => OpOutput<FusedOps, K>;
+};
+
+/** The fused ops this backend implements natively (all of them). */
+export const fusedKernels: FusedGpuKernels = {
+  linear,
+  layerNorm,
+  activation,
+  maskedSoftmax: (ctx, inputs) => maskedSoftmax(ctx, inputs),
+  disentangledAttention,
+};

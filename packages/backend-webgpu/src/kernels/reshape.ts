@@ -1,0 +1,19 @@
+// Same data, new shape (one dimension may be -1): a new handle on the same GPU buffer, no copy.
+import { type OpAttrs, type OpInputs, type PrimitiveOps, shapeError } from "@deberta/tensor";
+import type { GpuTensor } from "../gpu-tensor.js";
+import type { GpuContext } from "./context.js";
+
+export function reshape(
+  ctx: GpuContext,
+  inputs: OpInputs<PrimitiveOps, "reshape">,
+  attrs: OpAttrs<PrimitiveOps, "reshape">,
+): GpuTensor {
+  const x = ctx.tensor(inputs.x, "reshape");
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const known = attrs.shape.filter((d) => d !== -1);
+  const shape = attrs.shape.map((d) => (d === -1 ? x.size / size(known) : d));
+  if (size(shape) !== x.size || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw shapeError("reshape", `cannot reshape to [${attrs.shape.join(", ")}]`, [x.shape]);
+  }
+  return ctx.view(x, shape);
+}

@@ -1,0 +1,198 @@
+// Checks a loaded model against a fixture's float64 reference outputs (`expected.safetensors` of
+// ../shared/fixtures/models): the same checks for every backend, in Node and in browsers (no Node APIs).
+// logits / start_logits / end_logits and loss within 1e-5, argmax identical, last_hidden_state, every
+// hidden_states.i and attentions.i within 1e-4 — per-token outputs at non-padding positions only.
+import { Tensor } from "@deberta/tensor";
+import type { DebertaPreTrainedModel, HeadCallInputs, HeadCallOutputs } from "./pretrained.js";
+
+/** A reference tensor as read from a safetensors file (float64 values, or integers). */
+export interface ReferenceTensor {
+  shape: number[];
+  data: ArrayLike<number | bigint>;
+}
+
+export interface FixtureCheck {
+  /** What was compared: "logits", "argmax of logits", "hidden_states.2", "loss", ... */
+  name: string;
+  maxError: number;
+  tolerance: number;
+  pass: boolean;
+}
+
+export const LOGIT_TOLERANCE = 1e-5;
+export const STATE_TOLERANCE = 1e-4;
+
+const numbers = (t: ReferenceTensor): Float64Array => Float64Array.from(t.data, Number);
+
+function asInput(t: ReferenceTensor, dtype: "int64" | "float32"): Tensor {
+  return dtype === "int64"
+    ? new Tensor(
+        "int64",
+        BigInt64Array.from(t.data, (v) => BigInt(v)),
+        t.shape,
+      )
+    : new Tensor("float32", Float32Array.from(t.data, Number), t.shape);
+}
+
+/** The call the fixture's reference was produced with: ids, mask, token types, labels, extra outputs. */
+export function fixtureCallInputs(expected: ReadonlyMap<string, ReferenceTensor>): HeadCallInputs {
+  const get = (key: string) => {
+    const t = expected.get(key);
+    if (t === undefined) throw new Error(`the fixture's expected.safetensors has no ${key}`);
+    return t;
+  };
+  // Integer labels are stored as integers, soft / multi-label / regression labels as floats.
+  const label = (key: string) => {
+    const t = expected.get(key);
+    if (t === undefined) return undefined;
+    return asInput(t, t.data instanceof BigInt64Array || t.data instanceof Int32Array ? "int64" : "float32");
+  };
+  const states = expected.has("hidden_states.0");
+  const inputs: HeadCallInputs = {
+    input_ids: asInput(get("input_ids"), "int64"),
+    attention_mask: asInput(get("attention_mask"), "int64"),
+    output_hidden_states: states,
+    output_attentions: states,
+  };
+  if (expected.has("token_type_ids")) inputs.token_type_ids = asInput(get("token_type_ids"), "int64");
+  const labels = label("labels.labels");
+  if (labels !== undefined) inputs.labels = labels;
+  const start = label("labels.start_positions");
+  const end = label("labels.end_positions");
+  if (start !== undefined && end !== undefined) {
+    inputs.start_positions = start;
+    inputs.end_positions = end;
+  }
+  return inputs;
+}
+
+type Layout = "bld" | "bhll" | "bl" | "b";
+
+/** Max |got − want| over entries whose token is not padding (per `mask`, [batch, length]). */
+export function maxErrorAtRealTokens(
+  got: Tensor,
+  want: ReferenceTensor,
+  mask: Float64Array,
+  layout: Layout,
+): number {
+  if (got.dims.length !== want.shape.length || got.dims.some((d, i) => d !== want.shape[i]))
+    return Number.POSITIVE_INFINITY;
+  const data = got.data as Float32Array;
+  const reference = numbers(want);
+  const [b, x, y, z] = want.shape as [number, number, number, number];
+  const length = mask.length / b;
+  let max = 0;
+  for (let i = 0; i < data.length; i++) {
+    let batch: number;
+    let position: number | undefined;
+    if (layout === "bld") {
+      batch = Math.floor(i / (x * y));
+      position = Math.floor(i / y) % x;
+    } else if (layout === "bhll") {
+      batch = Math.floor(i / (x * y * z));
+      position = Math.floor(i / z) % y;
+    } else if (layout === "bl") {
+      batch = Math.floor(i / x);
+      position = i % x;
+    } else {
+      batch = i;
+    }
+    if (position !== undefined && mask[batch * length + position] === 0) continue;
+    const err = Math.abs(data[i]! - reference[i]!);
+    if (!(err <= max)) max = Number.isNaN(err) ? Number.POSITIVE_INFINITY : err;
+  }
+  return max;
+}
+
+function argmaxRows(data: ArrayLike<number>, width: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < data.length / width; r++) {
+    let best = 0;
+    for (let c = 1; c < width; c++) if (data[r * width + c]! > data[r * width + best]!) best = c;
+    out.push(best);
+  }
+  return out;
+}
+
+function check(name: string, maxError: number, tolerance: number): FixtureCheck {
+  return { name, maxError, tolerance, pass: maxError <= tolerance };
+}
+
+/** Compares one call's outputs with the reference; `mask` is the fixture's attention mask. */
+export function compareWithReference(
+  expected: ReadonlyMap<string, ReferenceTensor>,
+  out: HeadCallOutputs,
+): FixtureCheck[] {
+  const mask = numbers(expected.get("attention_mask")!);
+  const checks: FixtureCheck[] = [];
+  for (const key of ["logits", "start_logits", "end_logits"] as const) {
+    const want = expected.get(key);
+    if (want === undefined) continue;
+    const got = out[key];
+    if (got === undefined) {
+      checks.push(check(key, Number.POSITIVE_INFINITY, LOGIT_TOLERANCE));
+      continue;
+    }
+    const layout: Layout =
+      want.shape.length === 3 ? "bld" : want.shape.length === 2 && key !== "logits" ? "bl" : "b";
+    checks.push(check(key, maxErrorAtRealTokens(got, want, mask, layout), LOGIT_TOLERANCE));
+    const width = want.shape[want.shape.length - 1]!;
+    if (want.shape.length >= 2 && width > 1) {
+      const real = (values: number[]) => (layout === "b" ? values : values.filter((_, i) => mask[i] !== 0));
+      const a = real(argmaxRows(got.data as Float32Array, width));
+      const b = real(argmaxRows(numbers(want), width));
+      const differing = a.filter((v, i) => v !== b[i]).length + Math.abs(a.length - b.length);
+      checks.push(check(`argmax of ${key} (rows differing)`, differing, 0));
+    }
+  }
+  const loss = expected.get("loss");
+  if (loss !== undefined) {
+    const got = out.loss === undefined ? Number.NaN : (out.loss.data as Float32Array)[0]!;
+    const err = Math.abs(got - Number(loss.data[0]));
+    checks.push(check("loss", Number.isNaN(err) ? Number.POSITIVE_INFINITY : err, LOGIT_TOLERANCE));
+  }
+  const last = expected.get("last_hidden_state");
+  if (last !== undefined) {
+    const got = out.last_hidden_state ?? out.hidden_states?.[out.hidden_states.length - 1];
+    if (got !== undefined)
+      checks.push(check("last_hidden_state", maxErrorAtRealTokens(got, last, mask, "bld"), STATE_TOLERANCE));
+  }
+  for (const [i, h] of (out.hidden_states ?? []).entries()) {
+    const want = expected.get(`hidden_states.${i}`);
+    if (want !== undefined)
+      checks.push(check(`hidden_states.${i}`, maxErrorAtRealTokens(h, want, mask, "bld"), STATE_TOLERANCE));
+  }
+  for (const [i, a] of (out.attentions ?? []).entries()) {
+    const want = expected.get(`attentions.${i}`);
+    if (want !== undefined)
+      checks.push(check(`attentions.${i}`, maxErrorAtRealTokens(a, want, mask, "bhll"), STATE_TOLERANCE));
+  }
+  for (const key of expected.keys()) {
+    const [head] = key.split(".");
+    if ((head === "hidden_states" || head === "attentions") && !checks.some((c) => c.name === key))
+      checks.push(check(`${key} (not returned)`, Number.POSITIVE_INFINITY, STATE_TOLERANCE));
+  }
+  return checks;
+}
+
+/**
+ * Runs `model` on the fixture's inputs and compares every reference output. Fixtures whose reference has
+ * last_hidden_state but no per-layer states (the F16 / BF16 ones) get a second call with hidden states.
+ */
+export async function checkFixture(
+  model: DebertaPreTrainedModel,
+  expected: ReadonlyMap<string, ReferenceTensor>,
+): Promise<FixtureCheck[]> {
+  const inputs = fixtureCallInputs(expected);
+  const out = await model(inputs);
+  if (
+    expected.has("last_hidden_state") &&
+    out.last_hidden_state === undefined &&
+    out.hidden_states === undefined
+  ) {
+    const again = await model({ ...inputs, output_hidden_states: true });
+    const states = again.hidden_states!;
+    out.last_hidden_state = states[states.length - 1]!;
+  }
+  return compareWithReference(expected, out);
+}
