@@ -3,6 +3,7 @@ import {
   BackendError,
   type DType,
   type FusedKernels,
+  fromHalfBits,
   type MemoryInfo,
   type OpAttrs,
   type OpInputs,
@@ -11,9 +12,9 @@ import {
   type PrimitiveOps,
   Tensor,
   type TensorHandle,
+  toHalfBits,
 } from "@deberta/tensor";
 import { asGpu, GpuStorage, GpuTensor } from "./gpu-tensor.js";
-import { fromHalfBits, toHalfBits } from "./half.js";
 import type { GpuContext } from "./kernels/context.js";
 import { fusedKernels, type PrimitiveKernels, primitiveKernels } from "./kernels/index.js";
 import { type Dispatch, Params, type Program } from "./program.js";
@@ -69,6 +70,8 @@ export class WebGpuBackend implements Backend {
   private closed = false;
   private lostReason: string | undefined;
   private readonly errors: Promise<GPUError | null>[] = [];
+  private submits = 0;
+  private dispatches = 0;
 
   constructor(
     readonly device: GPUDevice,
@@ -89,7 +92,11 @@ export class WebGpuBackend implements Backend {
     this.ctx = {
       name: this.name,
       floatDtype: half ? "float16" : "float32",
-      header: half ? "enable f16;\nalias F = f16;\n" : "alias F = f32;\n",
+      // Stores go through toF: in f16, finite f32 values beyond f16's range saturate to ±65504 (so masking
+      // with float32's lowest value stays finite, as transformers masks with finfo(float16).min).
+      header: half
+        ? "enable f16;\nalias F = f16;\nfn toF(x: f32) -> f16 { return f16(clamp(x, -65504.0, 65504.0)); }\n"
+        : "alias F = f32;\nfn toF(x: f32) -> f32 { return x; }\n",
       subgroups: device.features.has("subgroups"),
       maxWorkgroupStorage: device.limits.maxComputeWorkgroupStorageSize,
       tensor: (handle, op) => asGpu(handle as TensorHandle, this.name, op),
@@ -315,6 +322,16 @@ export class WebGpuBackend implements Backend {
     }
   }
 
+  /** Counters for tests and benchmarks: compiled pipelines, queue submits and dispatches so far. */
+  stats(): { pipelines: number; submits: number; dispatches: number; pooledBytes: number } {
+    return {
+      pipelines: this.pipelines.size,
+      submits: this.submits,
+      dispatches: this.dispatches,
+      pooledBytes: this.pooledBytes,
+    };
+  }
+
   memory(): MemoryInfo {
     return { bytesInUse: this.bytes, peakBytes: this.peak, tensors: this.live.size };
   }
@@ -398,6 +415,8 @@ export class WebGpuBackend implements Backend {
     }
     after?.(encoder);
     device.queue.submit([encoder.finish()]);
+    this.submits += 1;
+    this.dispatches += dispatches.length;
     uniforms?.destroy();
     for (const b of this.doomed) b.destroy();
     this.doomed = [];

@@ -2,17 +2,20 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The shared golden fixtures: `$DEBERTA_FIXTURES`, else `../shared/fixtures` beside the repository root. */
-export function fixturesDir(): string {
-  const fromEnv = process.env.DEBERTA_FIXTURES;
-  if (fromEnv) return fromEnv;
+/** The repository root (the folder with pnpm-workspace.yaml above this file). */
+export function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, "pnpm-workspace.yaml"))) {
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error("no pnpm-workspace.yaml above this file");
     dir = parent;
   }
-  return path.resolve(dir, "../shared/fixtures");
+  return dir;
+}
+
+/** The shared golden fixtures: `$DEBERTA_FIXTURES`, else `../shared/fixtures` beside the repository root. */
+export function fixturesDir(): string {
+  return process.env.DEBERTA_FIXTURES ?? path.resolve(repoRoot(), "../shared/fixtures");
 }
 
 /** Every checkpoint folder of fixtures/models (variant/name) that has weights and a reference. */

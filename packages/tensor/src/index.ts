@@ -10,6 +10,7 @@ export {
   shapeError,
 } from "./errors.js";
 export { runFused } from "./execute.js";
+export { fromHalfBits, roundToHalf, toHalfBits } from "./half.js";
 export type { TensorHandle } from "./handle.js";
 export type {
   Activation,

@@ -55,7 +55,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   ${offsetsWgsl("i", ["a", "b"])}
   let x = ${math}(a[o_a]);
   let y = ${math}(b[o_b]);
-  out[i] = ${integer ? "i32" : "F"}(${EXPR[attrs.op]});
+  out[i] = ${integer ? "i32" : "toF"}(${EXPR[attrs.op]});
 }`,
   };
   const params = new Params()

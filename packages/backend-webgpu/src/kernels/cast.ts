@@ -31,7 +31,7 @@ ${binding(2, "out", to, true)}
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linearIndex(gid, nwg);
   if (i >= pu(0u)) { return; }
-  out[i] = ${to}(${to === "i32" ? "trunc(f32(src[i]))" : "f32(src[i])"});
+  out[i] = ${to === "i32" ? "i32(trunc(f32(src[i])))" : "toF(f32(src[i]))"};
 }`,
   };
   ctx.dispatch(program, [x, out], new Params().u32(out.size), grid(out.size));

@@ -132,14 +132,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var j = lid; j < L; j += ${WG}u) {
     let p = s[j] * inv;
     s[j] = p;
-    ${probs ? "if (valid) { probs[((b * H + h) * L + i) * L + j] = F(p); }" : ""}
+    ${probs ? "if (valid) { probs[((b * H + h) * L + i) * L + j] = toF(p); }" : ""}
   }
   workgroupBarrier();
   for (var d = lid; d < HS; d += ${WG}u) {
     var acc = 0.0;
     var total = 0.0;
     for (var j = 0u; j < L; j++) { acc += s[j] * f32(qkv[(b * L + j) * W + headBase + 2u * HS + d]); total += s[j]; }
-    if (valid) { ctx[(b * L + i) * H * HS + h * HS + d] = F(acc + total * f32(vBias[h * HS + d])); }
+    if (valid) { ctx[(b * L + i) * H * HS + h * HS + d] = toF(acc + total * f32(vBias[h * HS + d])); }
   }
 }`,
   };

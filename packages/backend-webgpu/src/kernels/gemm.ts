@@ -46,7 +46,7 @@ function source(ctx: GpuContext, transposeB: boolean, bias: boolean, activation:
       if (col < N) {
         var x = acc${r}[q];
         ${bias ? "x += f32(bias[col]);" : ""}
-        c[offC + row * N + col] = F(${ACTIVATION_EXPR[activation]});
+        c[offC + row * N + col] = toF(${ACTIVATION_EXPR[activation]});
       }
     }
   }`,

@@ -56,7 +56,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let inv = 1.0 / sqrt(wgSum(q, lid, ${red.args}) / f32(D) + pf(2u));
   if (valid) {
     for (var c = lid; c < D; c += ${WG}u) {
-      out[base + c] = F((${value} - mean) * inv * f32(gamma[c]) + f32(beta[c]));
+      out[base + c] = toF((${value} - mean) * inv * f32(gamma[c]) + f32(beta[c]));
     }
   }
 }`,

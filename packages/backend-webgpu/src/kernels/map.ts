@@ -28,7 +28,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = linearIndex(gid, nwg);
   if (i >= pu(0u)) { return; }
   let x = f32(src[i]);
-  out[i] = F(${expr});
+  out[i] = toF(${expr});
 }`,
   };
   ctx.dispatch(program, [x, out], new Params().u32(out.size).f32(...floats), grid(out.size));

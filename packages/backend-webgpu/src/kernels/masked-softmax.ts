@@ -48,7 +48,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var s = 0.0;
   if (valid) { for (var c = lid; c < N; c += ${WG}u) { s += exp(${score} - mx); } }
   let inv = 1.0 / wgSum(s, lid, ${red.args});
-  if (valid) { for (var c = lid; c < N; c += ${WG}u) { out[base + c] = F(exp(${score} - mx) * inv); } }
+  if (valid) { for (var c = lid; c < N; c += ${WG}u) { out[base + c] = toF(exp(${score} - mx) * inv); } }
 }`,
   };
   const params = new Params().u32(x.size, ...padShape(x.shape));

@@ -43,7 +43,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let v = f32(x[base + t * inner]);
     ${step}
   }
-  out[i] = F(${finish});
+  out[i] = toF(${finish});
 }`,
   };
   ctx.dispatch(program, [x, out], new Params().u32(out.size, n, inner), grid(out.size));

@@ -20,7 +20,11 @@ export interface ConformanceCase {
   tolerance: Tolerance;
 }
 
-/** Per-dtype tolerances: float16 storage (GPU backends) has a 2⁻¹¹ relative step where float32 has 2⁻²⁴. */
+/**
+ * Per-dtype absolute tolerances: float16 storage (GPU backends) has a 2⁻¹¹ relative step where float32 has
+ * 2⁻²⁴. In float16 the oracle also sees the inputs rounded to float16, and each value may additionally be
+ * off by 2⁻¹⁰ of its magnitude (see run.ts).
+ */
 export interface Tolerance {
   float32: number;
   float16: number;

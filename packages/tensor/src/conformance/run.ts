@@ -1,6 +1,7 @@
 import { Tensor } from "onnxruntime-common";
 import type { Backend } from "../backend.js";
 import { runFused } from "../execute.js";
+import { roundToHalf } from "../half.js";
 import type { TensorHandle } from "../handle.js";
 import type { FusedOpName, PrimitiveOpName } from "../ops.js";
 import { referenceKernels } from "../reference/index.js";
@@ -46,11 +47,22 @@ function toTensor(spec: InputSpec, values: number[]): Tensor {
   return new Tensor("float32", Float32Array.from(values), spec.shape);
 }
 
-/** The float64 view of what the backend received (float32-rounded values). */
-function toHost(t: Tensor): HostTensor {
+/**
+ * The float64 view of what the backend received: float32-rounded values, and float16-rounded ones for a
+ * backend computing in float16 (which stores its inputs so).
+ */
+function toHost(t: Tensor, dtype: "float32" | "float16" = "float32"): HostTensor {
   const data = Float64Array.from(t.data as ArrayLike<number | bigint>, Number);
+  if (dtype === "float16" && t.type === "float32")
+    for (let i = 0; i < data.length; i++) data[i] = roundToHalf(data[i]!);
   return { shape: [...t.dims], data };
 }
+
+/**
+ * float16 results are also rounded on output (and intermediates are stored in float16): on top of the
+ * case's absolute tolerance, each value may be off by 2⁻¹⁰ of its magnitude (two float16 half-steps).
+ */
+const FLOAT16_RELATIVE = 2 ** -10;
 
 function evaluateOracle(c: ConformanceCase, x: Record<string, HostTensor | HostTensor[]>): HostTensor[] {
   const attr = c.attrs;
@@ -153,13 +165,13 @@ export interface ConformanceResult {
   message: string;
 }
 
-function compare(got: Tensor, want: HostTensor): number {
+function compare(got: Tensor, want: HostTensor, relative = 0): number {
   if (got.dims.length !== want.shape.length || got.dims.some((d, i) => d !== want.shape[i]))
     return Number.POSITIVE_INFINITY;
   let max = 0;
   const data = got.data as ArrayLike<number | bigint>;
   for (let i = 0; i < want.data.length; i++) {
-    const diff = Math.abs(Number(data[i]) - want.data[i]!);
+    const diff = Math.max(0, Math.abs(Number(data[i]) - want.data[i]!) - relative * Math.abs(want.data[i]!));
     if (!(diff <= max)) max = Number.isNaN(diff) ? Number.POSITIVE_INFINITY : diff;
   }
   return max;
@@ -187,7 +199,10 @@ export async function runConformanceCase(
     uploaded.push(...(Array.isArray(h) ? h : [h]));
   }
   const host: Record<string, HostTensor | HostTensor[]> = {};
-  for (const [name, t] of Object.entries(tensors)) host[name] = Array.isArray(t) ? t.map(toHost) : toHost(t);
+  const dtype = options.dtype ?? "float32";
+  const relative = dtype === "float16" ? FLOAT16_RELATIVE : 0;
+  for (const [name, t] of Object.entries(tensors))
+    host[name] = Array.isArray(t) ? t.map((x) => toHost(x, dtype)) : toHost(t, dtype);
 
   const expected = evaluateOracle(c, host);
   // The op tables type inputs per op; a data-driven case carries them as a record checked by the oracle above.
@@ -200,7 +215,7 @@ export async function runConformanceCase(
   const messages: string[] = [];
   for (let i = 0; i < expected.length; i++) {
     const got = await backend.download(outputs[i]!);
-    const err = compare(got, expected[i]!);
+    const err = compare(got, expected[i]!, relative);
     if (err === Number.POSITIVE_INFINITY)
       messages.push(
         `output ${i}: shape [${got.dims.join(", ")}], expected [${expected[i]!.shape.join(", ")}] or NaN`,
@@ -215,17 +230,20 @@ export async function runConformanceCase(
     for (let i = 0; i < expected.length; i++) {
       const got = await backend.download(outputs[i]!);
       const want = toHost(await backend.download(refOutputs[i]!));
-      maxErrorVsReference = Math.max(maxErrorVsReference, compare(got, want));
+      maxErrorVsReference = Math.max(maxErrorVsReference, compare(got, want, relative));
     }
     for (const h of refOutputs) backend.dispose(h);
   }
   for (const h of [...outputs, ...uploaded]) if (h.alive) backend.dispose(h);
+  // The reference on the same backend is itself a float16 approximation (every intermediate stored in
+  // float16), so in float16 the two may differ by both their errors.
+  const referenceTolerance = dtype === "float16" ? 2 * tolerance : tolerance;
   const pass =
-    maxError <= tolerance && (maxErrorVsReference === undefined || maxErrorVsReference <= tolerance);
+    maxError <= tolerance && (maxErrorVsReference === undefined || maxErrorVsReference <= referenceTolerance);
   messages.unshift(
     `${c.op} "${c.name}": max |error| ${maxError.toExponential(2)} vs float64 oracle` +
       (maxErrorVsReference === undefined ? "" : `, ${maxErrorVsReference.toExponential(2)} vs reference`) +
-      ` (tolerance ${tolerance}, ${options.dtype ?? "float32"})`,
+      ` (tolerance ${tolerance}${relative > 0 ? ` + ${relative.toExponential(2)}·|value|` : ""}, ${dtype})`,
   );
   return {
     maxError,

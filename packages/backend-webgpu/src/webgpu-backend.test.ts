@@ -1,0 +1,165 @@
+// The WebGPU backend's own behaviour: device loss, out-of-memory and disposal as typed errors, the buffer
+// pool, pipeline caching and batched submits, dtype handling at the boundaries.
+import path from "node:path";
+import { DebertaConfig } from "@deberta/config";
+import { DebertaForSequenceClassification } from "@deberta/heads";
+import { BackendError, Tensor } from "@deberta/tensor";
+import { describe, expect, it } from "vitest";
+import { fixturesDir } from "../test/fixtures.js";
+import { createWebGpuBackend } from "./create.js";
+import { findGpu } from "./device.js";
+
+const adapter = await (await findGpu()).requestAdapter();
+const hasF16 = adapter?.features.has("shader-f16") ?? false;
+
+const f32 = (values: number[], dims: number[]) => new Tensor("float32", Float32Array.from(values), dims);
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(BackendError);
+    return (e as BackendError).code;
+  }
+  return undefined;
+}
+
+async function seqcls() {
+  const dir = path.join(fixturesDir(), "models", "base-like", "seqcls");
+  return { dir, config: await DebertaConfig.from_pretrained(dir) };
+}
+
+const inputs = {
+  input_ids: new Tensor("int64", BigInt64Array.from([1n, 5n, 7n, 2n]), [1, 4]),
+  attention_mask: new Tensor("int64", BigInt64Array.from([1n, 1n, 1n, 1n]), [1, 4]),
+};
+
+describe("webgpu backend", () => {
+  it("round-trips float32, int32 and int64 tensors", async () => {
+    const backend = await createWebGpuBackend();
+    const x = f32([1.5, -2, 3.25], [3]);
+    expect(Array.from((await backend.download(backend.upload(x))).data as Float32Array)).toEqual([
+      1.5, -2, 3.25,
+    ]);
+    const i = new Tensor("int32", Int32Array.from([7, -1]), [2]);
+    expect(Array.from((await backend.download(backend.upload(i))).data as Int32Array)).toEqual([7, -1]);
+    const l = new Tensor("int64", BigInt64Array.from([3n, 9n]), [1, 2]);
+    const back = await backend.download(backend.upload(l));
+    expect(back.type).toBe("int64");
+    expect(Array.from(back.data as BigInt64Array)).toEqual([3n, 9n]);
+    backend.close();
+  });
+
+  it("rejects int64 values beyond int32 and indices out of range, naming the op", async () => {
+    const backend = await createWebGpuBackend();
+    expect(codeOf(() => backend.upload(new Tensor("int64", BigInt64Array.from([2n ** 40n]), [1])))).toBe(
+      "BACKEND_DTYPE",
+    );
+    const table = backend.upload(f32([1, 2, 3, 4], [2, 2]));
+    const ids = backend.upload(new Tensor("int32", Int32Array.from([0, 2]), [2]));
+    expect(() => backend.run("gather", { table, indices: ids }, {})).toThrow(/gather: index 2 at position 1/);
+    backend.close();
+  });
+
+  it("reports a tensor larger than the device's largest buffer as BACKEND_OUT_OF_MEMORY", async () => {
+    const backend = await createWebGpuBackend();
+    const limit = backend.device.limits.maxStorageBufferBindingSize;
+    const rows = Math.ceil(Math.sqrt(limit / 4)) * 2;
+    const a = backend.upload(new Tensor("float32", new Float32Array(rows), [rows, 1]));
+    const b = backend.upload(new Tensor("float32", new Float32Array(rows), [1, rows]));
+    let error: unknown;
+    try {
+      backend.run("binary", { a, b }, { op: "add" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as BackendError).code).toBe("BACKEND_OUT_OF_MEMORY");
+    expect((error as BackendError).message).toMatch(
+      new RegExp(`binary: a tensor of shape \\[${rows}, ${rows}\\]`),
+    );
+    backend.close();
+  });
+
+  it("turns device loss into BACKEND_DEVICE_LOST for ops and for a model's forward", async () => {
+    const backend = await createWebGpuBackend();
+    const { dir, config } = await seqcls();
+    const model = await DebertaForSequenceClassification.from_pretrained(dir, { backend, config });
+    const x = backend.upload(f32([1, 2], [2]));
+    backend.device.destroy();
+    await backend.device.lost;
+    expect(codeOf(() => backend.run("unary", { x }, { op: "exp" }))).toBe("BACKEND_DEVICE_LOST");
+    await expect(model(inputs)).rejects.toMatchObject({ code: "BACKEND_DEVICE_LOST" });
+    backend.close();
+  });
+
+  it("frees everything on close; later use fails with BACKEND_DISPOSED", async () => {
+    const backend = await createWebGpuBackend();
+    const { dir, config } = await seqcls();
+    const model = await DebertaForSequenceClassification.from_pretrained(dir, { backend, config });
+    expect((await model(inputs)).logits?.dims).toEqual([1, 3]);
+    expect(backend.memory().tensors).toBeGreaterThan(0);
+    backend.close();
+    expect(backend.memory()).toMatchObject({ bytesInUse: 0, tensors: 0 });
+    expect(backend.stats()).toMatchObject({ pipelines: 0, pooledBytes: 0 });
+    await expect(model(inputs)).rejects.toMatchObject({ code: "BACKEND_DISPOSED" });
+    expect(codeOf(() => backend.upload(f32([1], [1])))).toBe("BACKEND_DISPOSED");
+  });
+
+  it("a disposed model fails clearly", async () => {
+    const backend = await createWebGpuBackend();
+    const { dir, config } = await seqcls();
+    const model = await DebertaForSequenceClassification.from_pretrained(dir, { backend, config });
+    model.dispose();
+    await expect(model(inputs)).rejects.toThrow(/disposed/);
+    backend.close();
+  });
+
+  it("a disposed tensor cannot be used", async () => {
+    const backend = await createWebGpuBackend();
+    const x = backend.upload(f32([1, 2], [2]));
+    backend.dispose(x);
+    expect(codeOf(() => backend.run("unary", { x }, { op: "exp" }))).toBe("BACKEND_DISPOSED");
+    backend.close();
+  });
+
+  it("reuses pooled buffers, caches pipelines by key, and submits a forward pass at once", async () => {
+    const backend = await createWebGpuBackend();
+    const { dir, config } = await seqcls();
+    const model = await DebertaForSequenceClassification.from_pretrained(dir, { backend, config });
+    await model(inputs);
+    const first = backend.stats();
+    const held = backend.memory().bytesInUse;
+    await model(inputs);
+    const second = backend.stats();
+    // Same shapes, same programs: nothing compiled the second time.
+    expect(second.pipelines).toBe(first.pipelines);
+    // The whole forward (hundreds of dispatches) goes in one submit, plus one for the read of the logits.
+    expect(second.submits - first.submits).toBeLessThanOrEqual(2);
+    expect(second.dispatches - first.dispatches).toBeGreaterThan(10);
+    // Intermediates went back to the pool and nothing leaked between calls.
+    expect(backend.memory().bytesInUse).toBe(held);
+    expect(second.pooledBytes).toBeGreaterThan(0);
+    backend.close();
+  });
+
+  it.skipIf(hasF16)(
+    "asking for fp16 without shader-f16 is BACKEND_UNAVAILABLE — skipped: this adapter has shader-f16",
+    async () => {
+      await expect(createWebGpuBackend({ dtype: "fp16" })).rejects.toMatchObject({
+        code: "BACKEND_UNAVAILABLE",
+      });
+    },
+  );
+
+  it("takes a device the caller owns and leaves it usable after close", async () => {
+    const owner = await createWebGpuBackend();
+    const backend = await createWebGpuBackend({ device: owner.device });
+    backend.close();
+    const x = owner.upload(f32([2], [1]));
+    expect(
+      Array.from((await owner.download(owner.run("unary", { x }, { op: "neg" }))).data as Float32Array),
+    ).toEqual([-2]);
+    owner.close();
+  });
+});
