@@ -36,7 +36,7 @@ Options:
   --task <task>          ${Object.keys(TASK_INPUTS).join(", ")}
   --model <ref>          model folder, Hub id (e.g. microsoft/deberta-base-mnli) or URL
   --revision <rev>       Hub revision (branch, tag or commit; default main)
-  --device <name>        backend (default cpu)
+  --device <name>        cpu (default) or webgpu (the GPU; in Node through Dawn, which needs Vulkan)
   --batch-size <n>       lines per forward (default 1)
   --input <file>         read lines from a file instead of stdin
   --on-error <mode>      stop (default): stop at the first bad line, exit 1;

@@ -3,11 +3,8 @@
 // with shader-f16 (lavapipe, where installed); skipped with that reason where no adapter has it.
 import { conformancePlan, runConformanceCase } from "@deberta/tensor/conformance";
 import { afterAll, describe, expect, it } from "vitest";
+import { hasF16 } from "../test/adapter.js";
 import { createWebGpuBackend } from "./create.js";
-import { findGpu } from "./device.js";
-
-const adapter = await (await findGpu()).requestAdapter();
-const hasF16 = adapter?.features.has("shader-f16") ?? false;
 
 describe.skipIf(!hasF16)(
   "conformance: webgpu f16 — skipped where the adapter has no shader-f16",

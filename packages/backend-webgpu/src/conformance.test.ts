@@ -2,23 +2,20 @@
 // without subgroup reductions (the f16 path: conformance-f16.test.ts).
 import { conformancePlan, runConformanceCase } from "@deberta/tensor/conformance";
 import { afterAll, describe, expect, it } from "vitest";
+import { gpuTitle, hasSubgroups, skipNoGpu } from "../test/adapter.js";
 import { createWebGpuBackend } from "./create.js";
-import { findGpu } from "./device.js";
 
-const adapter = await (await findGpu()).requestAdapter();
-const hasSubgroups = adapter?.features.has("subgroups") ?? false;
-
-describe("conformance: webgpu f32", async () => {
-  const backend = await createWebGpuBackend();
-  afterAll(() => backend.close());
+describe.skipIf(skipNoGpu)(gpuTitle("conformance: webgpu f32"), async () => {
+  const backend = skipNoGpu ? undefined : await createWebGpuBackend();
+  afterAll(() => backend?.close());
   for (const planned of conformancePlan()) {
     it(planned.title, async () => {
-      const result = await runConformanceCase(backend, planned.case);
+      const result = await runConformanceCase(backend!, planned.case);
       expect(result.pass, result.message).toBe(true);
     });
   }
   it("leaves no tensor behind", () => {
-    expect(backend.memory().tensors).toBe(0);
+    expect(backend!.memory().tensors).toBe(0);
   });
 });
 

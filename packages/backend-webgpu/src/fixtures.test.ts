@@ -6,19 +6,20 @@ import { headRegistry } from "@deberta/heads";
 import { checkFixture, type ReferenceTensor } from "@deberta/heads/fixture-check";
 import { readWeightsFile } from "@deberta/hub";
 import { afterAll, describe, expect, it } from "vitest";
+import { gpuTitle, skipNoGpu } from "../test/adapter.js";
 import { fixtureCheckpoints, fixturesDir } from "../test/fixtures.js";
 import { createWebGpuBackend } from "./create.js";
 
-const backend = await createWebGpuBackend();
-afterAll(() => backend.close());
+const backend = skipNoGpu ? undefined : await createWebGpuBackend();
+afterAll(() => backend?.close());
 
-describe.each(fixtureCheckpoints())("%s on webgpu f32", (name) => {
+describe.skipIf(skipNoGpu).each(fixtureCheckpoints())(gpuTitle("%s on webgpu f32"), (name) => {
   it("matches the float64 reference", async () => {
     const dir = path.join(fixturesDir(), "models", name);
     const config = await DebertaConfig.from_pretrained(dir);
     const Head = headRegistry.get(config.architectures?.[0] ?? "DebertaModel");
     if (Head === undefined) throw new Error(`no head for ${config.architectures?.[0]}`);
-    const model = await Head.from_pretrained(dir, { backend, config });
+    const model = await Head.from_pretrained(dir, { backend: backend!, config });
     const expected = (await readWeightsFile(path.join(dir, "expected.safetensors"))) as Map<
       string,
       ReferenceTensor

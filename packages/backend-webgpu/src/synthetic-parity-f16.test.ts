@@ -3,11 +3,9 @@
 // is installed); skipped with that reason otherwise.
 import { describe, expect, it } from "vitest";
 import { ensureSynthetic, syntheticInput } from "../bench/synthetic.mjs";
+import { hasF16 } from "../test/adapter.js";
 import { onnxLogits, webgpuLogits } from "../test/synthetic-logits.js";
-import { findGpu } from "./device.js";
 
-const adapter = await (await findGpu()).requestAdapter();
-const hasF16 = adapter?.features.has("shader-f16") ?? false;
 const argmax = (row: ArrayLike<number>) => Array.from(row).indexOf(Math.max(...Array.from(row)));
 
 describe("DeBERTa-base synthetic checkpoint on webgpu f16", () => {

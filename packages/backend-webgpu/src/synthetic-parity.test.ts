@@ -3,9 +3,10 @@
 // The f16 path: synthetic-parity-f16.test.ts.
 import { describe, expect, it } from "vitest";
 import { ensureSynthetic, syntheticInput } from "../bench/synthetic.mjs";
+import { gpuTitle, skipNoGpu } from "../test/adapter.js";
 import { onnxLogits, webgpuLogits } from "../test/synthetic-logits.js";
 
-describe("DeBERTa-base synthetic checkpoint on webgpu", () => {
+describe.skipIf(skipNoGpu)(gpuTitle("DeBERTa-base synthetic checkpoint on webgpu"), () => {
   it("f32: logits within 1e-5 of onnxruntime-node for batch 2 x 128", { timeout: 900_000 }, async () => {
     const dir = ensureSynthetic();
     const input = syntheticInput(2);

@@ -5,12 +5,9 @@ import { DebertaConfig } from "@deberta/config";
 import { DebertaForSequenceClassification } from "@deberta/heads";
 import { BackendError, Tensor } from "@deberta/tensor";
 import { describe, expect, it } from "vitest";
+import { gpuTitle, hasF16, skipNoGpu } from "../test/adapter.js";
 import { fixturesDir } from "../test/fixtures.js";
 import { createWebGpuBackend } from "./create.js";
-import { findGpu } from "./device.js";
-
-const adapter = await (await findGpu()).requestAdapter();
-const hasF16 = adapter?.features.has("shader-f16") ?? false;
 
 const f32 = (values: number[], dims: number[]) => new Tensor("float32", Float32Array.from(values), dims);
 
@@ -34,7 +31,7 @@ const inputs = {
   attention_mask: new Tensor("int64", BigInt64Array.from([1n, 1n, 1n, 1n]), [1, 4]),
 };
 
-describe("webgpu backend", () => {
+describe.skipIf(skipNoGpu)(gpuTitle("webgpu backend"), () => {
   it("round-trips float32, int32 and int64 tensors", async () => {
     const backend = await createWebGpuBackend();
     const x = f32([1.5, -2, 3.25], [3]);

@@ -1,5 +1,6 @@
 // The umbrella: re-exports and wiring only (default backends, Hub resolution for the loaders).
 export * from "@deberta/backend-cpu";
+export * from "@deberta/backend-webgpu";
 export * from "@deberta/config";
 export * from "@deberta/heads";
 export * from "@deberta/hub";
