@@ -25,7 +25,10 @@ describe.skipIf(skip)(
   skip ? "device webgpu — skipped: no WebGPU adapter here (Dawn needs a Vulkan driver)" : "device webgpu",
   () => {
     it("classifies a sentence pair as the CPU does", async () => {
-      const input = { text: "A soccer game with multiple males playing.", text_pair: "Some men are playing a sport." };
+      const input = {
+        text: "A soccer game with multiple males playing.",
+        text_pair: "Some men are playing a sport.",
+      };
       const onGpu = await pipeline("text-classification", demo, { device: "webgpu" });
       const onCpu = await pipeline("text-classification", demo, { device: "cpu" });
       const gpu = await onGpu(input, { top_k: null });
