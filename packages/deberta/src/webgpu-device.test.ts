@@ -24,7 +24,7 @@ const demo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.
 describe.skipIf(skip)(
   skip ? "device webgpu — skipped: no WebGPU adapter here (Dawn needs a Vulkan driver)" : "device webgpu",
   () => {
-    it("classifies a sentence pair as the CPU does", async () => {
+    it("classifies a sentence pair as the CPU does", { timeout: 120_000 }, async () => {
       const input = {
         text: "A soccer game with multiple males playing.",
         text_pair: "Some men are playing a sport.",
