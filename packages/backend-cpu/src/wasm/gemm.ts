@@ -194,6 +194,14 @@ interface Job {
 const isNode =
   typeof process !== "undefined" && typeof process.versions === "object" && !!process.versions?.node;
 
+/**
+ * A Node built-in, imported through a variable specifier: bundlers targeting browsers then neither resolve
+ * nor polyfill it (a literal `import("node:worker_threads")` breaks esbuild's and webpack's browser builds).
+ */
+function importNodeBuiltin<T>(specifier: string): Promise<T> {
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier) as Promise<T>;
+}
+
 async function defaultThreadCount(): Promise<number> {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   if (nav && typeof nav.hardwareConcurrency === "number" && nav.hardwareConcurrency > 0) {
@@ -201,7 +209,7 @@ async function defaultThreadCount(): Promise<number> {
   }
   if (isNode) {
     try {
-      const os = await import("node:os");
+      const os = await importNodeBuiltin<typeof import("node:os")>("node:os");
       return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
     } catch {
       return 1;
@@ -235,7 +243,7 @@ async function spawnWorker(
   onError: (err: unknown) => void,
 ): Promise<PoolWorker> {
   if (isNode) {
-    const { Worker } = await import("node:worker_threads");
+    const { Worker } = await importNodeBuiltin<typeof import("node:worker_threads")>("node:worker_threads");
     // execArgv: [] — the worker needs no Node options, and inheriting them breaks under
     // `node --input-type=module -e` (ERR_INPUT_TYPE_NOT_ALLOWED). V8 flags such as
     // --experimental-wasm-relaxed-simd are process-wide and still apply.
