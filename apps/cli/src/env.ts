@@ -7,6 +7,18 @@ import {
   wasmSimdSupported,
 } from "deberta";
 
+/** The adapter behind a WebGPU backend's device, and the features that matter here (shader-f16, subgroups). */
+function gpuDescription(device: GPUDevice): Record<string, unknown> {
+  const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return {
+    adapter:
+      info === undefined
+        ? undefined
+        : { vendor: info.vendor, architecture: info.architecture, description: info.description },
+    features: [...device.features].filter((f) => f === "shader-f16" || f === "subgroups"),
+  };
+}
+
 /** `deberta env`: the runtime and every backend, whether it can be created here and, if not, why. */
 export async function envCommand(): Promise<Record<string, unknown>> {
   registerDefaultBackends();
@@ -17,6 +29,7 @@ export async function envCommand(): Promise<Record<string, unknown>> {
       backends[name] = {
         available: true,
         ...("gemm" in backend ? { gemm: (backend as { gemm: { name: string } }).gemm.name } : {}),
+        ...("device" in backend ? gpuDescription((backend as { device: GPUDevice }).device) : {}),
       };
       backend.close();
     } catch (error) {
