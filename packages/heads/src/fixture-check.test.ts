@@ -1,0 +1,63 @@
+// The shared fixture checks must catch what they claim to: an error just past a tolerance, a changed
+// argmax, a missing output — not only pass on correct models.
+import { CpuBackend } from "@deberta/backend-cpu";
+import { Tensor } from "@deberta/tensor";
+import { afterAll, describe, expect, it } from "vitest";
+import { compareWithReference, fixtureCallInputs, type ReferenceTensor } from "./fixture-check.js";
+import { headRegistry } from "./registry.js";
+import { loadFixture } from "./test-support.js";
+
+const backend = new CpuBackend();
+afterAll(() => backend.close());
+
+async function outputs(name: string) {
+  const f = await loadFixture(name);
+  const Head = headRegistry.get(f.config.architectures![0]!)!;
+  const model = await Head.from_pretrained(f.dir, { backend, config: f.config });
+  const expected = f.expected as Map<string, ReferenceTensor>;
+  return { expected, out: await model(fixtureCallInputs(expected)) };
+}
+
+const failing = (checks: { name: string; pass: boolean }[]) =>
+  checks.filter((c) => !c.pass).map((c) => c.name);
+
+describe("fixture checks", () => {
+  it("pass on the model's own outputs", async () => {
+    const { expected, out } = await outputs("base-like/seqcls");
+    expect(failing(compareWithReference(expected, out))).toEqual([]);
+  });
+
+  it("fail on logits 2e-5 off, and on a hidden state 2e-4 off at a real token", async () => {
+    const { expected, out } = await outputs("base-like/seqcls");
+    const logits = Float32Array.from(out.logits!.data as Float32Array);
+    logits[0]! += 2e-5;
+    const state = out.hidden_states![1]!;
+    const shifted = Float32Array.from(state.data as Float32Array);
+    shifted[0]! += 2e-4;
+    const checks = compareWithReference(expected, {
+      ...out,
+      logits: new Tensor("float32", logits, out.logits!.dims),
+      hidden_states: out.hidden_states!.map((h, i) => (i === 1 ? new Tensor("float32", shifted, h.dims) : h)),
+    });
+    expect(failing(checks)).toEqual(["logits", "hidden_states.1"]);
+  });
+
+  it("fail on a changed argmax and on missing outputs", async () => {
+    const { expected, out } = await outputs("base-like/tokcls");
+    const logits = Float32Array.from(out.logits!.data as Float32Array);
+    const width = out.logits!.dims[2]!;
+    // Make the last label win the first token's row by far.
+    logits[width - 1] = 100;
+    const checks = compareWithReference(expected, {
+      logits: new Tensor("float32", logits, out.logits!.dims),
+      ...(out.loss ? { loss: out.loss } : {}),
+    });
+    expect(failing(checks)).toEqual(
+      expect.arrayContaining([
+        "logits",
+        "argmax of logits (rows differing)",
+        "hidden_states.0 (not returned)",
+      ]),
+    );
+  });
+});
