@@ -103,6 +103,17 @@ describe.skipIf(skipNoGpu)(gpuTitle("webgpu backend"), () => {
     expect(codeOf(() => backend.upload(f32([1], [1])))).toBe("BACKEND_DISPOSED");
   });
 
+  it("disposing a model gives its GPU memory back", async () => {
+    const backend = await createWebGpuBackend();
+    const { dir, config } = await seqcls();
+    const model = await DebertaForSequenceClassification.from_pretrained(dir, { backend, config });
+    await model(inputs);
+    expect(backend.memory().bytesInUse).toBeGreaterThan(0);
+    model.dispose();
+    expect(backend.memory()).toMatchObject({ bytesInUse: 0, tensors: 0 });
+    backend.close();
+  });
+
   it("a disposed model fails clearly", async () => {
     const backend = await createWebGpuBackend();
     const { dir, config } = await seqcls();

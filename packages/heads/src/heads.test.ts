@@ -130,4 +130,24 @@ describe("device", () => {
     expect(model.backend.name).toBe("cpu");
     model.backend.close();
   });
+
+  it("dispose frees the model's weights on a shared backend and leaves the backend open", async () => {
+    const before = backend.memory();
+    const { model, f } = await run("base-like/mlm");
+    expect(backend.memory().tensors).toBeGreaterThan(before.tensors);
+    model.dispose();
+    expect(backend.memory()).toMatchObject({ tensors: before.tensors, bytesInUse: before.bytesInUse });
+    const again = await run("base-like/mlm");
+    expect(again.f.dir).toBe(f.dir);
+    again.model.dispose();
+  });
+
+  it("a model whose backend from_pretrained created closes it on dispose", async () => {
+    const f = await loadFixture("base-like/seqcls");
+    const model = await headRegistry
+      .get("DebertaForSequenceClassification")!
+      .from_pretrained(f.dir, { device: "cpu" });
+    model.dispose();
+    expect(() => model.backend.upload(new Tensor("float32", Float32Array.of(1), [1]))).toThrow(/closed/);
+  });
 });

@@ -61,6 +61,10 @@ export abstract class DebertaPreTrainedModel {
   declare readonly loading_info: LoadingInfo;
   declare protected readonly ops: Ops;
   declare private disposed_: boolean;
+  /** The weights this model uploaded, freed by dispose(). */
+  declare private weights_: readonly TensorHandle[];
+  /** Set when from_pretrained resolved the backend itself: dispose() then closes it too. */
+  declare private ownsBackend_: boolean;
 
   /** transformers' class name, as in `config.architectures`. */
   static readonly architecture: string = "DebertaPreTrainedModel";
@@ -78,7 +82,11 @@ export abstract class DebertaPreTrainedModel {
     });
     self.loadHead(binder);
     const architecture = (new.target as unknown as { architecture: string }).architecture;
-    Object.assign(self, { loading_info: binder.finish(architecture) });
+    Object.assign(self, {
+      loading_info: binder.finish(architecture),
+      weights_: binder.handles,
+      ownsBackend_: false,
+    });
     // biome-ignore lint/correctness/noConstructorReturn: returning the callable is the point.
     return self;
   }
@@ -102,13 +110,20 @@ export abstract class DebertaPreTrainedModel {
     options: FromPretrainedOptions = {},
   ): Promise<T> {
     const config = options.config ?? (await DebertaConfig.from_pretrained(location));
+    const ownsBackend = options.backend === undefined;
     const backend = options.backend ?? (await resolveDevice(options.device ?? "cpu"));
-    // Safetensors weights are read one tensor at a time as they are uploaded, never the whole file at once.
-    const weights = options.weights ?? (await openWeightsFromDir(location));
+    let weights: WeightMap | undefined;
     try {
-      return new this(backend, config, new WeightBinder(backend, weights, ["deberta.", ""], location));
+      // Safetensors weights are read one tensor at a time as they are uploaded, never the whole file at once.
+      weights = options.weights ?? (await openWeightsFromDir(location));
+      const model = new this(backend, config, new WeightBinder(backend, weights, ["deberta.", ""], location));
+      Object.assign(model, { ownsBackend_: ownsBackend });
+      return model;
+    } catch (error) {
+      if (ownsBackend) backend.close();
+      throw error;
     } finally {
-      if (options.weights === undefined) (weights as { close?: () => void }).close?.();
+      if (options.weights === undefined) (weights as { close?: () => void } | undefined)?.close?.();
     }
   }
 
@@ -149,9 +164,16 @@ export abstract class DebertaPreTrainedModel {
     }
   }
 
-  /** Frees the model's caches; the weights live on the backend (`backend.close()` frees everything). */
+  /**
+   * Frees the model's caches and weights on its backend (a GPU's memory comes back at once), and closes the
+   * backend when from_pretrained created it (`device: ...`); a backend passed in stays open for its owner.
+   * Calling the model afterwards fails with HEAD_DISPOSED.
+   */
   dispose(): void {
+    if (this.disposed_) return;
     this.backbone.dispose();
+    this.ops.free(...this.weights_);
+    if (this.ownsBackend_) this.backend.close();
     Object.assign(this, { disposed_: true });
   }
 }

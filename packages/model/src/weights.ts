@@ -94,6 +94,11 @@ export class WeightBinder {
     return handle;
   }
 
+  /** Every tensor this binder uploaded (the model's weights): the model frees them when it is disposed. */
+  get handles(): readonly TensorHandle[] {
+    return this.uploaded;
+  }
+
   /** Marks keys as deliberately unused (they are then neither used nor unexpected). */
   ignore(predicate: (key: string) => boolean): void {
     for (const key of this.weights.keys()) if (predicate(key)) this.used.add(`ignored:${key}`);
