@@ -11,7 +11,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const sharedDir = process.env.DEBERTA_SHARED ?? path.resolve(repoRoot, "../shared");
 
 export function ensureSynthetic() {
-  const dir = path.join(repoRoot, ".synthetic", "deberta-base");
+  const dir = process.env.DEBERTA_SYNTHETIC_DIR ?? path.join(repoRoot, ".synthetic", "deberta-base");
   if (
     !existsSync(path.join(dir, "model.safetensors")) ||
     !existsSync(path.join(dir, "onnx", "weights.bin"))
