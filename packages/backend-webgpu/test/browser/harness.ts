@@ -37,10 +37,6 @@ export async function bundlePage(outDir: string): Promise<string> {
     format: "esm",
     platform: "browser",
     target: "chrome120",
-    // @deberta/heads imports the CPU backend lazily, only to resolve `device: "cpu"`; the page always
-    // passes its WebGPU backend, and backend-cpu's GEMM workers import("worker_threads") by a literal
-    // specifier, which a browser bundle cannot resolve.
-    external: ["@deberta/backend-cpu"],
     logLevel: "silent",
   });
   for (const w of result.warnings)
