@@ -60,4 +60,25 @@ describe("fixture checks", () => {
       ]),
     );
   });
+
+  it("with scaled tolerances, accept errors under the scale and skip only near-tie rows' argmax", async () => {
+    const { expected, out } = await outputs("base-like/tokcls");
+    const logits = Float32Array.from(out.logits!.data as Float32Array);
+    logits[0]! += 2e-3; // over 1e-5, under 2⁸ × 1e-5
+    const checks = compareWithReference(
+      expected,
+      { ...out, logits: new Tensor("float32", logits, out.logits!.dims) },
+      { toleranceScale: 256 },
+    );
+    expect(failing(checks)).toEqual([]);
+    // A flipped row that is no near-tie still fails the argmax check.
+    const width = out.logits!.dims[2]!;
+    logits[width - 1] = 100;
+    const flipped = compareWithReference(
+      expected,
+      { ...out, logits: new Tensor("float32", logits, out.logits!.dims) },
+      { toleranceScale: 256 },
+    );
+    expect(failing(flipped)).toContain("argmax of logits (rows differing)");
+  });
 });
