@@ -152,7 +152,9 @@ describe.skipIf(skipNoGpu)(gpuTitle("webgpu backend"), () => {
   });
 
   it.skipIf(hasF16)(
-    "asking for fp16 without shader-f16 is BACKEND_UNAVAILABLE — skipped: this adapter has shader-f16",
+    hasF16
+      ? "asking for fp16 without shader-f16 is BACKEND_UNAVAILABLE — skipped: this adapter has shader-f16"
+      : "asking for fp16 without shader-f16 is BACKEND_UNAVAILABLE",
     async () => {
       await expect(createWebGpuBackend({ dtype: "fp16" })).rejects.toMatchObject({
         code: "BACKEND_UNAVAILABLE",
