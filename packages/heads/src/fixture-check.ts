@@ -2,14 +2,15 @@
 // ../shared/fixtures/models): the same checks for every backend, in Node and in browsers (no Node APIs).
 // logits / start_logits / end_logits and loss within 1e-5, argmax identical, last_hidden_state, every
 // hidden_states.i and attentions.i within 1e-4 — per-token outputs at non-padding positions only.
+import {
+  maxErrorAtRealTokens,
+  type ReferenceLayout,
+  type ReferenceTensor,
+} from "@deberta/model/reference-compare";
 import { Tensor } from "@deberta/tensor";
 import type { DebertaPreTrainedModel, HeadCallInputs, HeadCallOutputs } from "./pretrained.js";
 
-/** A reference tensor as read from a safetensors file (float64 values, or integers). */
-export interface ReferenceTensor {
-  shape: number[];
-  data: ArrayLike<number | bigint>;
-}
+export { maxErrorAtRealTokens, type ReferenceTensor };
 
 export interface FixtureCheck {
   /** What was compared: "logits", "argmax of logits", "hidden_states.2", "loss", ... */
@@ -75,44 +76,6 @@ export function fixtureCallInputs(expected: ReadonlyMap<string, ReferenceTensor>
   return inputs;
 }
 
-type Layout = "bld" | "bhll" | "bl" | "b";
-
-/** Max |got − want| over entries whose token is not padding (per `mask`, [batch, length]). */
-export function maxErrorAtRealTokens(
-  got: Tensor,
-  want: ReferenceTensor,
-  mask: Float64Array,
-  layout: Layout,
-): number {
-  if (got.dims.length !== want.shape.length || got.dims.some((d, i) => d !== want.shape[i]))
-    return Number.POSITIVE_INFINITY;
-  const data = got.data as Float32Array;
-  const reference = numbers(want);
-  const [b, x, y, z] = want.shape as [number, number, number, number];
-  const length = mask.length / b;
-  let max = 0;
-  for (let i = 0; i < data.length; i++) {
-    let batch: number;
-    let position: number | undefined;
-    if (layout === "bld") {
-      batch = Math.floor(i / (x * y));
-      position = Math.floor(i / y) % x;
-    } else if (layout === "bhll") {
-      batch = Math.floor(i / (x * y * z));
-      position = Math.floor(i / z) % y;
-    } else if (layout === "bl") {
-      batch = Math.floor(i / x);
-      position = i % x;
-    } else {
-      batch = i;
-    }
-    if (position !== undefined && mask[batch * length + position] === 0) continue;
-    const err = Math.abs(data[i]! - reference[i]!);
-    if (!(err <= max)) max = Number.isNaN(err) ? Number.POSITIVE_INFINITY : err;
-  }
-  return max;
-}
-
 function argmaxRows(data: ArrayLike<number>, width: number): number[] {
   const out: number[] = [];
   for (let r = 0; r < data.length / width; r++) {
@@ -160,7 +123,7 @@ export function compareWithReference(
       checks.push(check(key, Number.POSITIVE_INFINITY, logitTolerance));
       continue;
     }
-    const layout: Layout =
+    const layout: ReferenceLayout =
       want.shape.length === 3 ? "bld" : want.shape.length === 2 && key !== "logits" ? "bl" : "b";
     checks.push(check(key, maxErrorAtRealTokens(got, want, mask, layout), logitTolerance));
     const width = want.shape[want.shape.length - 1]!;

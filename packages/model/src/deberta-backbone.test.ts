@@ -8,7 +8,8 @@ import { Tensor } from "@deberta/tensor";
 import { describe, expect, it } from "vitest";
 import { DebertaBackbone } from "./deberta-backbone.js";
 import { ModelError } from "./errors.js";
-import { expectedTensor, loadFixture, maxErrorAtRealTokens } from "./test-support.js";
+import { maxErrorAtRealTokens } from "./reference-compare.js";
+import { expectedTensor, loadFixture } from "./test-support.js";
 
 const CHECKPOINTS = [
   "base-like/model",
