@@ -16,10 +16,11 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { defaultVulkanEnv, ensureSynthetic, syntheticInput } from "./synthetic.mjs";
+import { ensureSynthetic, syntheticInput } from "./synthetic.mjs";
+import { vulkanEnv } from "./vulkan-env.mjs";
 
 // Before anything loads a Vulkan driver (Dawn in `webgpu`, and onnxruntime's own Dawn).
-defaultVulkanEnv();
+Object.assign(process.env, vulkanEnv());
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { createWebGpuBackend, findGpu } = await import("../dist/index.js");
 const { DebertaForSequenceClassification } = await import("@deberta/heads");

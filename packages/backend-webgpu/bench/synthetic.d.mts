@@ -5,4 +5,3 @@ export function syntheticInput(
   batch: number,
   length?: number,
 ): { ids: BigInt64Array; mask: BigInt64Array; dims: number[] };
-export function defaultVulkanEnv(): void;

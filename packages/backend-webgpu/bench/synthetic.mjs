@@ -2,8 +2,7 @@
 // into the repository's git-ignored .synthetic/ folder, shared with the CPU benchmark) and the input the
 // fixture README describes for it. Used by the benchmark and the parity test.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -38,19 +37,4 @@ export function syntheticInput(batch, length = 128) {
     }
   }
   return { ids, mask, dims: [batch, length] };
-}
-
-/**
- * Dawn needs a Vulkan driver: where the caller names none, SwiftShader from Debian's chromium package (what
- * CI installs), and a writable XDG_RUNTIME_DIR. Call before the first GPU use.
- */
-export function defaultVulkanEnv() {
-  const swiftshader = "/usr/lib/chromium/vk_swiftshader_icd.json";
-  if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(swiftshader))
-    process.env.VK_ICD_FILENAMES = swiftshader;
-  if (!process.env.XDG_RUNTIME_DIR) {
-    const dir = path.join(tmpdir(), "deberta-webgpu-xdg");
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    process.env.XDG_RUNTIME_DIR = dir;
-  }
 }
