@@ -7,7 +7,7 @@ import { hasF16 } from "../test/adapter.js";
 import { createWebGpuBackend } from "./create.js";
 
 describe.skipIf(!hasF16)(
-  "conformance: webgpu f16 — skipped where the adapter has no shader-f16",
+  hasF16 ? "conformance: webgpu f16" : "conformance: webgpu f16 — skipped: the adapter has no shader-f16",
   async () => {
     const backend = hasF16 ? await createWebGpuBackend({ dtype: "fp16" }) : undefined;
     afterAll(() => backend?.close());

@@ -38,7 +38,7 @@ cp .device/checks.mjs .device/bench.mjs "$WORK/"
 } > "$OUT/env.txt" 2>&1
 cat "$OUT/env.txt"
 
-export DEBERTA_SHARED="$WORK/shared" DEBERTA_BENCH_OUT="$OUT" DEBERTA_SYNTHETIC_DIR="$WORK/synthetic"
+export DEBERTA_SHARED="$WORK/shared" DEBERTA_FIXTURES="$WORK/shared/fixtures" DEBERTA_BENCH_OUT="$OUT" DEBERTA_SYNTHETIC_DIR="$WORK/synthetic"
 cd "$WORK" || exit 1
 timeout 180 "$NODE" checks.mjs 2>&1 | tee "$OUT/checks.log"
 DEBERTA_BENCH_BATCHES="${DEBERTA_BENCH_BATCHES:-1,32}" timeout 300 "$NODE" bench.mjs 2>&1 | tee "$OUT/bench.log"
