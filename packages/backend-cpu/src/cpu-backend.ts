@@ -3,6 +3,7 @@ import {
   type Backend,
   BackendError,
   type FusedKernels,
+  int64ToInt32,
   type MemoryInfo,
   type OpAttrs,
   type OpInputs,
@@ -136,21 +137,10 @@ export class CpuBackend implements Backend {
         return this.track(new CpuTensor("float32", shape, tensor.data as Float32Array));
       case "int32":
         return this.track(new CpuTensor("int32", shape, tensor.data as Int32Array));
-      case "int64": {
-        const src = tensor.data as BigInt64Array;
-        const data = new Int32Array(src.length);
-        for (let i = 0; i < src.length; i++) {
-          const v = src[i]!;
-          if (v > 2147483647n || v < -2147483648n) {
-            throw new BackendError(
-              "BACKEND_DTYPE",
-              `${this.name}: int64 value ${v} at index ${i} does not fit the CPU backend's int32 indices`,
-            );
-          }
-          data[i] = Number(v);
-        }
-        return this.track(new CpuTensor("int64", shape, data));
-      }
+      case "int64":
+        return this.track(
+          new CpuTensor("int64", shape, int64ToInt32(tensor.data as BigInt64Array, this.name)),
+        );
       case "bool":
       case "uint8":
       case "int8": {

@@ -4,6 +4,7 @@ import {
   type DType,
   type FusedKernels,
   fromHalfBits,
+  int64ToInt32,
   type MemoryInfo,
   type OpAttrs,
   type OpInputs,
@@ -223,23 +224,11 @@ export class WebGpuBackend implements Backend {
         host = (tensor.data as Int32Array).slice();
         bytes = new Uint8Array(host.buffer);
         break;
-      case "int64": {
-        const src = tensor.data as BigInt64Array;
-        host = new Int32Array(src.length);
-        for (let i = 0; i < src.length; i++) {
-          const v = src[i]!;
-          if (v > 2147483647n || v < -2147483648n) {
-            throw new BackendError(
-              "BACKEND_DTYPE",
-              `${this.name}: int64 value ${v} at index ${i} does not fit the WebGPU backend's int32 indices`,
-            );
-          }
-          host[i] = Number(v);
-        }
+      case "int64":
+        host = int64ToInt32(tensor.data as BigInt64Array, this.name);
         dtype = "int64";
         bytes = new Uint8Array(host.buffer);
         break;
-      }
       case "bool":
       case "uint8":
       case "int8":

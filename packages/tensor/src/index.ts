@@ -12,6 +12,7 @@ export {
 export { runFused } from "./execute.js";
 export { fromHalfBits, roundToHalf, toHalfBits } from "./half.js";
 export type { TensorHandle } from "./handle.js";
+export { int64ToInt32, type PrimitiveKernelTable } from "./kernel-table.js";
 export type {
   Activation,
   BinaryOp,

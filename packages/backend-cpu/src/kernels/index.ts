@@ -1,4 +1,4 @@
-import type { OpAttrs, OpInputs, OpOutput, PrimitiveOpName, PrimitiveOps } from "@deberta/tensor";
+import type { PrimitiveKernelTable } from "@deberta/tensor";
 import { affine } from "./affine.js";
 import { binary } from "./binary.js";
 import { cast } from "./cast.js";
@@ -14,13 +14,7 @@ import { transpose } from "./transpose.js";
 import { unary } from "./unary.js";
 import { where } from "./where.js";
 
-export type PrimitiveKernels = {
-  [K in PrimitiveOpName]: (
-    ctx: CpuContext,
-    inputs: OpInputs<PrimitiveOps, K>,
-    attrs: OpAttrs<PrimitiveOps, K>,
-  ) => OpOutput<PrimitiveOps, K>;
-};
+export type PrimitiveKernels = PrimitiveKernelTable<CpuContext>;
 
 /** One entry per primitive op; each kernel lives in its own file. */
 export const primitiveKernels: PrimitiveKernels = {

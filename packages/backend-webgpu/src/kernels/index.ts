@@ -5,8 +5,7 @@ import type {
   OpAttrs,
   OpInputs,
   OpOutput,
-  PrimitiveOpName,
-  PrimitiveOps,
+  PrimitiveKernelTable,
 } from "@deberta/tensor";
 import { activation } from "./activation.js";
 import { affine } from "./affine.js";
@@ -28,13 +27,7 @@ import { transpose } from "./transpose.js";
 import { unary } from "./unary.js";
 import { where } from "./where.js";
 
-export type PrimitiveKernels = {
-  [K in PrimitiveOpName]: (
-    ctx: GpuContext,
-    inputs: OpInputs<PrimitiveOps, K>,
-    attrs: OpAttrs<PrimitiveOps, K>,
-  ) => OpOutput<PrimitiveOps, K>;
-};
+export type PrimitiveKernels = PrimitiveKernelTable<GpuContext>;
 
 /** Every primitive op's kernel, by op name (typed by the op table). */
 export const primitiveKernels: PrimitiveKernels = {
