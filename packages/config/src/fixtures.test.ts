@@ -2,7 +2,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { DebertaConfig } from "./deberta-config.js";
-import { findConfigFiles, fixturesDir, readJson, syntheticBaseConfig } from "./test-helpers.js";
+import { findConfigFiles, findV2ConfigFiles, fixturesDir, readJson, syntheticBaseConfig } from "./test-helpers.js";
 
 const configFiles = findConfigFiles();
 
@@ -48,6 +48,18 @@ describe.each(named)("%s", (_name, file) => {
       expect(DebertaConfig.from_dict(raw).to_dict()).toStrictEqual(raw);
     });
   }
+});
+
+// DeBERTa-v2/v3 support is its own issue; until then their configs must fail loudly, naming the key.
+const v2Named = findV2ConfigFiles().map((file) => [path.relative(fixturesDir(), file), file] as const);
+describe.each(v2Named)("%s (DeBERTa-v2)", (_name, file) => {
+  it("is refused by DebertaConfig with a typed error naming model_type", async () => {
+    await expect(DebertaConfig.from_pretrained(file)).rejects.toMatchObject({
+      name: "DebertaConfigError",
+      key: "model_type",
+      file,
+    });
+  });
 });
 
 describe("deberta-base-synthetic/synthetic.json config (a Hub-style sparse config)", () => {

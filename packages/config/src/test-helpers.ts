@@ -22,8 +22,24 @@ export function fixturesDir(): string {
     : path.resolve(findRepoRoot(), "../shared/fixtures");
 }
 
-/** Every `config.json` below `dir`, sorted, as absolute paths. */
+/**
+ * Every `config.json` below `dir`, sorted, as absolute paths. The `deberta-v2/` fixtures are left out: they are
+ * DeBERTa-v2/v3 configs, which `DebertaConfig` rejects (see `findV2ConfigFiles`).
+ */
 export function findConfigFiles(dir: string = fixturesDir()): string[] {
+  return findAllConfigFiles(dir).filter((file) => !isV2Fixture(file, dir));
+}
+
+/** Every `config.json` below `dir/deberta-v2`, sorted: DeBERTa-v2/v3 checkpoints. */
+export function findV2ConfigFiles(dir: string = fixturesDir()): string[] {
+  return findAllConfigFiles(dir).filter((file) => isV2Fixture(file, dir));
+}
+
+function isV2Fixture(file: string, dir: string): boolean {
+  return path.relative(dir, file).split(path.sep)[0] === "deberta-v2";
+}
+
+function findAllConfigFiles(dir: string): string[] {
   const found: string[] = [];
   const walk = (current: string): void => {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
