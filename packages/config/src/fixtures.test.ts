@@ -2,7 +2,13 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { DebertaConfig } from "./deberta-config.js";
-import { findConfigFiles, findV2ConfigFiles, fixturesDir, readJson, syntheticBaseConfig } from "./test-helpers.js";
+import {
+  findConfigFiles,
+  findV2ConfigFiles,
+  fixturesDir,
+  readJson,
+  syntheticBaseConfig,
+} from "./test-helpers.js";
 
 const configFiles = findConfigFiles();
 
