@@ -1,4 +1,4 @@
-export type HeadErrorCode = "HEAD_INPUT" | "HEAD_ARCHITECTURE" | "HEAD_DISPOSED";
+export type HeadErrorCode = "HEAD_INPUT" | "HEAD_ARCHITECTURE" | "HEAD_DISPOSED" | "HEAD_NO_BACKEND";
 
 /** Errors of the task heads: `code`, and the argument or config key at fault, named in the message. */
 export class HeadError extends Error {

@@ -1,13 +1,12 @@
 // The shared fixture checks must catch what they claim to: an error just past a tolerance, a changed
 // argmax, a missing output — not only pass on correct models.
-import { CpuBackend } from "@deberta/backend-cpu";
-import { Tensor } from "@deberta/tensor";
+import { resolveBackend, Tensor } from "@deberta/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { compareWithReference, fixtureCallInputs, type ReferenceTensor } from "./fixture-check.js";
 import { headRegistry } from "./registry.js";
 import { loadFixture } from "./test-support.js";
 
-const backend = new CpuBackend();
+const backend = await resolveBackend("cpu");
 afterAll(() => backend.close());
 
 async function outputs(name: string) {

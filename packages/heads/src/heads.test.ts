@@ -1,8 +1,8 @@
 // Every head checkpoint of the fixtures against its float64 reference, through the checks every backend
 // shares (fixture-check.ts): logits (start/end for QA) and loss within 1e-5, argmax identical, hidden
 // states and attentions within 1e-4 — at non-padding positions for per-token outputs.
-import { CpuBackend } from "@deberta/backend-cpu";
-import { Tensor } from "@deberta/tensor";
+import { registerCpuBackend } from "@deberta/backend-cpu";
+import { backendRegistry, resolveBackend, Tensor } from "@deberta/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { HeadError } from "./errors.js";
 import { checkFixture, type ReferenceTensor } from "./fixture-check.js";
@@ -37,7 +37,7 @@ const CHECKPOINTS = [
   "span8-types/model",
 ];
 
-const backend = new CpuBackend();
+const backend = await resolveBackend("cpu");
 afterAll(() => backend.close());
 
 function asInput(t: { shape: number[]; data: Float64Array }, dtype: "int64" | "float32"): Tensor {
@@ -120,15 +120,32 @@ describe("head inputs", () => {
 });
 
 describe("device", () => {
-  it("'cpu' works without registering anything first", async () => {
-    const { backendRegistry } = await import("@deberta/tensor");
+  it("with no backend registered, device 'cpu' fails naming the package to install and the line that registers it", async () => {
     backendRegistry.unregister("cpu");
+    try {
+      const f = await loadFixture("base-like/seqcls");
+      const Head = headRegistry.get("DebertaForSequenceClassification")!;
+      const error = await Head.from_pretrained(f.dir, { device: "cpu" }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HeadError);
+      expect(error).toMatchObject({ code: "HEAD_NO_BACKEND", argument: "device" });
+      expect((error as HeadError).message).toContain(
+        'import { registerCpuBackend } from "@deberta/backend-cpu"; registerCpuBackend();',
+      );
+      expect((error as HeadError).message).toContain("npm install @deberta/backend-cpu");
+      const webgpu = await Head.from_pretrained(f.dir, { device: "webgpu" }).catch((e: unknown) => e);
+      expect((webgpu as HeadError).message).toContain("registerWebGpuBackend();");
+    } finally {
+      registerCpuBackend();
+    }
+  });
+
+  it("device 'cpu' resolves the backend the application registered", async () => {
     const f = await loadFixture("base-like/seqcls");
     const model = await headRegistry
       .get("DebertaForSequenceClassification")!
       .from_pretrained(f.dir, { device: "cpu" });
     expect(model.backend.name).toBe("cpu");
-    model.backend.close();
+    model.dispose();
   });
 
   it("dispose frees the model's weights on a shared backend and leaves the backend open", async () => {

@@ -8,7 +8,8 @@ import {
   WeightBinder,
   type WeightMap,
 } from "@deberta/model";
-import { type Backend, backendRegistry, resolveBackend, Tensor, type TensorHandle } from "@deberta/tensor";
+import { type Backend, Tensor, type TensorHandle } from "@deberta/tensor";
+import { resolveDevice } from "./device.js";
 import { HeadError } from "./errors.js";
 
 /** Inputs of a head call: the model inputs, optional labels, and which extra outputs to return. */
@@ -180,23 +181,6 @@ export abstract class DebertaPreTrainedModel {
 
 function scalar(value: number): Tensor {
   return new Tensor("float32", Float32Array.of(value), []);
-}
-
-/**
- * The backend for `device`. "cpu" works out of the box: when nothing registered it, the optional peer
- * `@deberta/backend-cpu` is loaded and registered (other devices must be registered by their package).
- */
-async function resolveDevice(device: string | readonly string[]): Promise<Backend> {
-  const names = typeof device === "string" ? [device] : [...device];
-  if (names.includes("cpu") && !backendRegistry.names().includes("cpu")) {
-    try {
-      const cpu = (await import("@deberta/backend-cpu")) as { registerCpuBackend?: () => void };
-      cpu.registerCpuBackend?.();
-    } catch {
-      // Not installed: resolveBackend below reports "cpu: not registered".
-    }
-  }
-  return resolveBackend(names);
 }
 
 /** Labels as plain numbers, with a typed error naming the argument when missing or of the wrong size. */

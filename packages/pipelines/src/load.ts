@@ -1,8 +1,8 @@
 // Loading a model and its tokenizer for a pipeline. A reference is a local folder today; `resolve` maps any
 // other reference (a Hub id, a URL) to a local folder, which is where @deberta/hub plugs in.
 import { DebertaConfig } from "@deberta/config";
-import { type DebertaPreTrainedModel, headRegistry } from "@deberta/heads";
-import { type Backend, resolveBackend } from "@deberta/tensor";
+import { type DebertaPreTrainedModel, headRegistry, resolveDevice } from "@deberta/heads";
+import type { Backend } from "@deberta/tensor";
 import { DebertaTokenizer } from "@deberta/tokenizer";
 import { describe, missingArgument, PipelineError } from "./errors.js";
 
@@ -78,7 +78,7 @@ export async function loadModelAndTokenizer(
         { argument: "model" },
       );
     }
-    const backend = options.backend ?? (await resolveBackend(options.device ?? "cpu"));
+    const backend = options.backend ?? (await resolveDevice(options.device ?? "cpu"));
     const ownsBackend = options.backend === undefined;
     let model: DebertaPreTrainedModel;
     try {

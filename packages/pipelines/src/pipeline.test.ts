@@ -1,9 +1,8 @@
 // pipeline(): task lookup and aliases, model references (folder, resolve, objects), devices and
 // ownership, the task registry, and typed errors.
 import path from "node:path";
-import { CpuBackend } from "@deberta/backend-cpu";
 import { DebertaForMaskedLM, DebertaForSequenceClassification } from "@deberta/heads";
-import { BackendResolutionError, registerBackend } from "@deberta/tensor";
+import { type Backend, registerBackend, resolveBackend } from "@deberta/tensor";
 import { DebertaTokenizer, TokenizerError } from "@deberta/tokenizer";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PipelineError } from "./errors.js";
@@ -13,7 +12,7 @@ import { taskRegistry } from "./registry.js";
 import { int64, modelDir, newBackend, row, tokenizerDir } from "./test-support.js";
 import { makePipeline, type PipelineBase } from "./types.js";
 
-const backend = newBackend();
+const backend = await newBackend();
 afterAll(() => backend.close());
 
 let tokenizer: DebertaTokenizer;
@@ -59,9 +58,9 @@ describe("pipeline()", () => {
   });
 
   it("device resolves a backend by name from the registry, and dispose() closes the one it created", async () => {
-    let created: CpuBackend | undefined;
-    registerBackend("pipelines-test-cpu", () => {
-      created = new CpuBackend();
+    let created: Backend | undefined;
+    registerBackend("pipelines-test-cpu", async () => {
+      created = await resolveBackend("cpu");
       return created;
     });
     const classify = await pipeline("text-classification", modelDir("seqcls"), {
@@ -81,7 +80,7 @@ describe("pipeline()", () => {
     mine.mockRestore();
     await expect(
       pipeline("text-classification", modelDir("seqcls"), { device: "no-such-device" }),
-    ).rejects.toBeInstanceOf(BackendResolutionError);
+    ).rejects.toMatchObject({ name: "HeadError", code: "HEAD_NO_BACKEND", argument: "device" });
   });
 
   it("resolve maps model and tokenizer references to folders (where @deberta/hub plugs in)", async () => {

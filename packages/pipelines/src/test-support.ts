@@ -3,8 +3,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CpuBackend } from "@deberta/backend-cpu";
-import { Tensor } from "@deberta/tensor";
+import { type Backend, resolveBackend, Tensor } from "@deberta/tensor";
 
 /** The shared golden fixtures: `$DEBERTA_FIXTURES`, else `../shared/fixtures` beside the repository root. */
 export function fixturesDir(): string {
@@ -22,8 +21,9 @@ export function fixturesDir(): string {
 export const modelDir = (head: string): string => path.join(fixturesDir(), "models", "base-like", head);
 export const tokenizerDir = (): string => path.join(fixturesDir(), "tokenizer");
 
-export function newBackend(): CpuBackend {
-  return new CpuBackend();
+/** The backend the tests run on: registered by the test set-up (test-setup.ts), resolved by name. */
+export function newBackend(): Promise<Backend> {
+  return resolveBackend("cpu");
 }
 
 /** int64 [rows, length] tensor of equal-length rows. */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { pipeline } from "../pipeline.js";
 import { int64, modelDir, newBackend, row } from "../test-support.js";
 
-const backend = newBackend();
+const backend = await newBackend();
 afterAll(() => backend.close());
 
 let tokenizer: DebertaTokenizer;

@@ -8,7 +8,7 @@ import { PipelineError } from "../errors.js";
 import { pipeline } from "../pipeline.js";
 import { int64, modelDir, newBackend, row } from "../test-support.js";
 
-const backend = newBackend();
+const backend = await newBackend();
 afterAll(() => backend.close());
 
 let tokenizer: DebertaTokenizer;
