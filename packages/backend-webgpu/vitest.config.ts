@@ -7,6 +7,8 @@ const f16Tests = ["src/**/*-f16.test.ts"];
 
 export default defineConfig({
   test: {
+    // Shader compiles on a software adapter (SwiftShader, lavapipe) and headless Chromium, on CI's 2 cores
+    // while turbo runs every package's suite at once; no test asserts on wall-clock time.
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // One GPU device per test file at a time: the software adapters use every core already.

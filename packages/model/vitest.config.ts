@@ -1,3 +1,12 @@
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({ test: { include: ["src/**/*.test.ts"] } });
+export default defineConfig({
+  test: {
+    // Tests load fixture checkpoints and run the encoder. Sized for CI's 2 cores while turbo runs every
+    // package's suite at once (vitest's 5 s default was seen to fail there); no test asserts on wall-clock
+    // time.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    include: ["src/**/*.test.ts"],
+  },
+});

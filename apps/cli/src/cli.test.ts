@@ -162,6 +162,9 @@ describe("deberta (built CLI)", () => {
   it("env reports every backend: available with what it runs on, or why not", () => {
     const r = deberta(["env"]);
     expect(r.code).toBe(0);
+    expect(r.stdout.endsWith("}\n"), JSON.stringify(r.stdout.slice(-20))).toBe(true);
+    // Dawn's native warnings about the adapter's limits stay off the terminal unless --verbose asks.
+    expect(r.stderr).not.toMatch(/artificially reduced/);
     const env = JSON.parse(r.stdout);
     expect(env.backends.cpu.available).toBe(true);
     // WebGPU depends on the machine's Vulkan driver (none, a GPU's, or a software one in CI).

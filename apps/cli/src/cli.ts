@@ -3,6 +3,7 @@ import { benchCommand } from "./bench.js";
 import { downloadCommand } from "./download.js";
 import { envCommand } from "./env.js";
 import { describeError, EXIT, UsageError } from "./errors.js";
+import { mayCreateWebGpuDevice, runWithFilteredStderr } from "./native-stderr.js";
 import { type OnError, runCommand } from "./run.js";
 import { TASK_INPUTS } from "./task-inputs.js";
 
@@ -42,6 +43,7 @@ Options:
   --on-error <mode>      stop (default): stop at the first bad line, exit 1;
                          skip: report it on stderr and go on, exit 1 at the end;
                          report: also write {"error": {"line", "message"}} in its place on stdout
+  --verbose              let the GPU driver's own warnings through to stderr (hidden by default)
   -h, --help             this help
 
 Exit codes: 0 all lines done, 1 a line or the model failed, 2 bad usage.`,
@@ -49,10 +51,10 @@ Exit codes: 0 all lines done, 1 a line or the model failed, 2 bad usage.`,
 
 Downloads config, tokenizer and weight files into the Hugging Face cache ($HF_HUB_CACHE, $HF_HOME/hub or
 ~/.cache/huggingface/hub, shared with Python), with a progress bar on a terminal, and prints the folder.`,
-  env: `Usage: deberta env
+  env: `Usage: deberta env [--verbose]
 
 Prints the runtime (Node, CPU, WebAssembly SIMD, SharedArrayBuffer) and every backend with whether it can
-be created here and, if not, why — as JSON.`,
+be created here and, if not, why — as JSON. --verbose lets the GPU driver's own warnings through to stderr.`,
   bench: `Usage: deberta bench --model <ref> [--batch <n>] [--length <n>] [--threads <n>] [--repeats <n>]
 
 Prints load time and median milliseconds per forward on the CPU backend as JSON
@@ -84,6 +86,8 @@ export async function main(argv: string[]): Promise<number> {
     allowPositionals: command === "download",
     options: {
       help: { type: "boolean", short: "h" },
+      // Read before parsing (native-stderr.ts); declared so that it is accepted.
+      verbose: { type: "boolean" },
       task: { type: "string" },
       model: { type: "string" },
       revision: { type: "string" },
@@ -153,7 +157,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+(mayCreateWebGpuDevice(argv) ? runWithFilteredStderr(argv) : main(argv)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,3 +1,5 @@
+import { stderrIsTerminal } from "./native-stderr.js";
+
 /**
  * A one-line progress bar on stderr, drawn only when stderr is a terminal (so logs and pipes stay clean).
  */
@@ -9,7 +11,7 @@ export class ProgressBar {
     private readonly stream: NodeJS.WriteStream = process.stderr,
     enabled?: boolean,
   ) {
-    this.enabled = enabled ?? stream.isTTY === true;
+    this.enabled = enabled ?? (stream === process.stderr ? stderrIsTerminal() : stream.isTTY === true);
   }
 
   update(label: string, done: number, total: number | undefined): void {

@@ -198,7 +198,6 @@ describe("resolveModelFiles from a Hub id", () => {
     const port = new URL(server.url).port;
     await server.close();
     server = await HubTestServer.start({ repos: {} });
-    const started = Date.now();
     const resolved = await resolveModel(
       "deberta-test/seqcls",
       options({ endpoint: `http://127.0.0.1:${port}` }),
@@ -206,7 +205,6 @@ describe("resolveModelFiles from a Hub id", () => {
     expect(resolved.dir).toBe(dir);
     expect(resolved.usedCacheFallback).toBe(true);
     expect(resolved.weights).toEqual(["model.safetensors"]);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
 
