@@ -8,6 +8,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const perPackage = [];
+const durations = [];
 for (const group of ["packages", "apps"]) {
   const dir = path.join(root, group);
   if (!existsSync(dir)) continue;
@@ -18,8 +19,20 @@ for (const group of ["packages", "apps"]) {
     passed += r.numPassedTests;
     failed += r.numFailedTests;
     skipped += r.numPendingTests + r.numTodoTests;
+    for (const file of r.testResults ?? []) {
+      for (const t of file.assertionResults ?? []) {
+        if (typeof t.duration === "number") {
+          durations.push({ ms: t.duration, name: `${group}/${name} > ${t.fullName ?? t.title}` });
+        }
+      }
+    }
     perPackage.push(`${group}/${name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
   }
+}
+// The slowest tests, to see which ones come near their timeouts on a loaded machine.
+console.log("Slowest tests:");
+for (const t of durations.sort((a, b) => b.ms - a.ms).slice(0, 10)) {
+  console.log(`  ${(t.ms / 1000).toFixed(1).padStart(6)} s  ${t.name}`);
 }
 for (const line of perPackage) console.log(line);
 console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
