@@ -23,4 +23,12 @@ export {
   AutoTokenizer,
 } from "./auto.js";
 export { registerDefaultBackends } from "./defaults.js";
+// Shadow the star export of @deberta/heads: these register the default backends before loading.
+export {
+  DebertaForMaskedLM,
+  DebertaForQuestionAnswering,
+  DebertaForSequenceClassification,
+  DebertaForTokenClassification,
+  DebertaModel,
+} from "./heads.js";
 export { pipeline } from "./pipeline.js";

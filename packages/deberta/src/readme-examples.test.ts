@@ -53,6 +53,18 @@ describe("README examples", () => {
     expect(await AutoTokenizer.from_pretrained(demo)).toBeInstanceOf(DebertaTokenizer);
   });
 
+  it("a head class from the umbrella loads a folder with the default backends, no registration first", async () => {
+    backendRegistry.unregister("cpu");
+    const model = await DebertaForSequenceClassification.from_pretrained(demo);
+    expect(model.backend.name).toBe("cpu");
+    const { logits } = await model({
+      input_ids: (await AutoTokenizer.from_pretrained(demo))(premise, { return_tensor: true })
+        .input_ids as Tensor,
+    });
+    expect((logits as Tensor).dims).toEqual([1, 3]);
+    model.dispose();
+  });
+
   it("registers the CPU backend as the default device", async () => {
     await pipeline("text-classification", demo);
     expect(backendRegistry.names()).toContain("cpu");
