@@ -1,26 +1,9 @@
 // Test-only helpers (not exported by the package): locating the shared golden fixtures.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fixturesDir } from "@deberta/testing";
 
-/** The monorepo root: the nearest folder above this file holding pnpm-workspace.yaml. */
-export function findRepoRoot(start: string = path.dirname(fileURLToPath(import.meta.url))): string {
-  let dir = start;
-  for (;;) {
-    if (existsSync(path.join(dir, "pnpm-workspace.yaml"))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no pnpm-workspace.yaml above ${start}`);
-    dir = parent;
-  }
-}
-
-/** `$DEBERTA_FIXTURES`, else `<repo root>/../shared/fixtures` (the fixtures live outside the repository). */
-export function fixturesDir(): string {
-  const override = process.env.DEBERTA_FIXTURES;
-  return override !== undefined && override !== ""
-    ? path.resolve(override)
-    : path.resolve(findRepoRoot(), "../shared/fixtures");
-}
+export { fixturesDir };
 
 /**
  * Every `config.json` below `dir`, sorted, as absolute paths. The `deberta-v2/` fixtures are left out: they are

@@ -1,28 +1,9 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { deflateRawSync } from "node:zlib";
 import { expect } from "vitest";
 import { WeightsError, type WeightsErrorCode } from "./errors.js";
 import { crc32 } from "./zip.js";
 
-/** The shared golden fixtures: `$DEBERTA_FIXTURES`, else `../shared/fixtures` beside the repository root. */
-export function fixturesDir(): string {
-  const fromEnv = process.env.DEBERTA_FIXTURES;
-  if (fromEnv) return fromEnv;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "pnpm-workspace.yaml"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error("test-support: no pnpm-workspace.yaml above this file");
-    dir = parent;
-  }
-  return path.resolve(dir, "../shared/fixtures");
-}
-
-/** `<fixtures>/models`. */
-export function modelsDir(): string {
-  return path.join(fixturesDir(), "models");
-}
+export { fixturesDir, modelsDir } from "@deberta/testing";
 
 /** Runs `fn` and returns the WeightsError it throws (failing the test otherwise). */
 export async function caught(fn: () => unknown): Promise<WeightsError> {

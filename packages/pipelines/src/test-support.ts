@@ -1,22 +1,8 @@
-// Shared by the tests: where the fixtures are, one CPU backend for the whole file, and the raw inputs
+// Shared by the tests: where the fixtures are, the backend the test set-up registered, and the raw inputs
 // of a head call built from plain rows (for the tests' independent references).
-import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { type Backend, resolveBackend, Tensor } from "@deberta/tensor";
-
-/** The shared golden fixtures: `$DEBERTA_FIXTURES`, else `../shared/fixtures` beside the repository root. */
-export function fixturesDir(): string {
-  const fromEnv = process.env.DEBERTA_FIXTURES;
-  if (fromEnv) return fromEnv;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "pnpm-workspace.yaml"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error("test-support: no pnpm-workspace.yaml above this file");
-    dir = parent;
-  }
-  return path.resolve(dir, "../shared/fixtures");
-}
+import { fixturesDir } from "@deberta/testing";
 
 export const modelDir = (head: string): string => path.join(fixturesDir(), "models", "base-like", head);
 export const tokenizerDir = (): string => path.join(fixturesDir(), "tokenizer");

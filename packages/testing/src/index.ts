@@ -1,0 +1,9 @@
+// @deberta/testing: private, test-only helpers shared by the workspace packages' tests (see README.md).
+export {
+  expectedTensor,
+  type Fixture,
+  type FixtureReaders,
+  loadFixture,
+  type ReferenceTensor,
+} from "./checkpoint.js";
+export { findRepoRoot, fixturesDir, modelsDir } from "./fixtures-dir.js";
