@@ -13,7 +13,7 @@ export default defineConfig([
     platform: "neutral",
     external: ["node:os", "node:worker_threads"],
     esbuildOptions(options) {
-      // The CommonJS build has no import.meta.url; src/wasm/gemm.ts falls back to __dirname there.
+      // The CommonJS build has no import.meta.url; src/wasm/worker-pool.ts falls back to __dirname there.
       options.logOverride = { ...options.logOverride, "empty-import-meta": "silent" };
     },
   },
