@@ -70,6 +70,12 @@ export interface DebertaTokenizerOptions {
   truncation_side?: "right" | "left";
 }
 
+/**
+ * Rows are padded in memory, eight parallel arrays each; past this length that is gigabytes (and past 2^32
+ * an invalid array length), so a max_length like transformers' "unlimited" 1e30 is refused instead.
+ */
+const MAX_PADDED_LENGTH = 2 ** 24;
+
 type IdsLike = readonly number[] | readonly bigint[] | Tensor | BigInt64Array | Int32Array;
 
 export interface DebertaTokenizer {
@@ -380,13 +386,23 @@ export class DebertaTokenizer {
     });
 
     if (padding !== undefined) {
-      let length = padding === "max_length" ? maxLength! : Math.max(0, ...rows.map((r) => r.ids.length));
+      // A loop, not Math.max(...rows): overflow can produce more rows than a call may have arguments.
+      let length = 0;
+      if (padding === "max_length") length = maxLength!;
+      else for (const row of rows) if (row.ids.length > length) length = row.ids.length;
       const multiple = options.pad_to_multiple_of;
       if (multiple !== undefined && multiple !== null) {
         if (!Number.isInteger(multiple) || multiple <= 0) {
           throw argumentError("pad_to_multiple_of", `must be a positive integer, got ${multiple}`);
         }
         length = Math.ceil(length / multiple) * multiple;
+      }
+      if (length > MAX_PADDED_LENGTH) {
+        throw new TokenizerError(
+          "TOKENIZER_PADDING",
+          `Cannot pad to ${length} tokens: more than ${MAX_PADDED_LENGTH} per row (check max_length / pad_to_multiple_of)`,
+          { argument: padding === "max_length" ? "max_length" : "pad_to_multiple_of" },
+        );
       }
       const padId = this.pad_token_id;
       if (padId === null) throw argumentError("padding", "this tokenizer has no pad_token, so it cannot pad");
