@@ -25,6 +25,12 @@ export interface BpeOptions {
   file?: string;
 }
 
+/**
+ * The largest token id accepted. Ids index a dense id-to-token table and are packed in pairs into one
+ * double (a * (maxId + 1) + b), so they must stay far below 2^26; real vocabularies have under 2^20.
+ */
+export const MAX_TOKEN_ID = 2 ** 24 - 1;
+
 /** Words longer than this many bytes use the heap merge; shorter ones the cheaper quadratic scan. */
 const HEAP_THRESHOLD = 48;
 /** Bounded so that a stream of unique words cannot grow memory without limit. */
@@ -64,7 +70,16 @@ export class BpeModel {
   ) {
     this.vocab = vocab;
     let maxId = -1;
-    for (const id of vocab.values()) if (id > maxId) maxId = id;
+    for (const [token, id] of vocab) {
+      if (!Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) {
+        throw new TokenizerError(
+          "TOKENIZER_FILE_INVALID",
+          `${options.file ?? "BPE model"}: token "${token}" has id ${id}, which is not an integer in [0, ${MAX_TOKEN_ID}]`,
+          { ...(options.file === undefined ? {} : { file: options.file }), key: "model.vocab" },
+        );
+      }
+      if (id > maxId) maxId = id;
+    }
     const idToToken: (string | undefined)[] = new Array(maxId + 1);
     for (const [token, id] of vocab) idToToken[id] = token;
     this.idToToken = idToToken;

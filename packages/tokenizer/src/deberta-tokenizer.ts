@@ -115,7 +115,11 @@ export class DebertaTokenizer {
       self.call_(text, callOptions)) as unknown as DebertaTokenizer;
     Object.setPrototypeOf(self, new.target.prototype);
     Object.assign(self, { core: new TokenizerCore(spec), config, specialTokenStrings: {} });
-    self.model_max_length = options.model_max_length ?? config.model_max_length;
+    const maxLength = options.model_max_length;
+    if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength <= 0)) {
+      throw argumentError("model_max_length", `must be a positive integer, got ${maxLength}`);
+    }
+    self.model_max_length = maxLength ?? config.model_max_length;
     self.padding_side = options.padding_side ?? config.padding_side;
     self.truncation_side = options.truncation_side ?? config.truncation_side;
     const prefix = options.add_prefix_space ?? config.add_prefix_space;

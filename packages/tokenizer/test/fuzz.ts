@@ -200,8 +200,7 @@ export function outcome(fn: () => void, describe: () => string): string {
     return "ok";
   } catch (error) {
     if (error instanceof TokenizerError && typeof error.code === "string") return error.code;
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new Error(`untyped exception ${message}\n  for ${describe()}`, { cause: error });
+    throw untyped(error, describe);
   }
 }
 
@@ -211,17 +210,28 @@ export async function outcomeAsync(fn: () => Promise<void>, describe: () => stri
     return "ok";
   } catch (error) {
     if (error instanceof TokenizerError && typeof error.code === "string") return error.code;
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new Error(`untyped exception ${message}\n  for ${describe()}`, { cause: error });
+    throw untyped(error, describe);
   }
+}
+
+/** Where it was thrown matters as much as what: the top of the stack goes into the message. */
+function untyped(error: unknown, describe: () => string): Error {
+  const where = error instanceof Error ? (error.stack ?? "").split("\n").slice(1, 4).join("\n") : "";
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new Error(`untyped exception ${message}\n${where}\n  for ${describe()}`, { cause: error });
 }
 
 /** A short, printable rendering of a case for failure messages. */
 export function show(value: unknown, max = 400): string {
-  const text =
-    typeof value === "string"
-      ? JSON.stringify(value)
-      : JSON.stringify(value, (_, v) => (v === undefined ? "<undefined>" : v));
+  let text: string | undefined;
+  try {
+    text =
+      typeof value === "string"
+        ? JSON.stringify(value)
+        : JSON.stringify(value, (_, v) => (v === undefined ? "<undefined>" : v));
+  } catch {
+    text = `<${Array.isArray(value) ? "array" : typeof value} too deep to print>`;
+  }
   return text === undefined
     ? String(value)
     : text.length > max
