@@ -7,6 +7,6 @@ export default defineConfig({
     // no test asserts on wall-clock time.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    include: ["src/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
   },
 });

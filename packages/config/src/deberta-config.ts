@@ -1,6 +1,6 @@
 import { ALWAYS_SERIALISED_KEYS, DEBERTA_CONFIG_DEFAULTS } from "./defaults.js";
 import { DebertaConfigError, describeValue, type ErrorContext, keyError } from "./errors.js";
-import { cloneJson, parseJsonText } from "./json.js";
+import { checkJsonValue, cloneJson, parseJsonText } from "./json.js";
 import { type ProblemType, parseProblemType, resolveLabels } from "./labels.js";
 import { type LoadOptions, readConfigText } from "./load.js";
 import { type PosAttType, type PosAttTypeInput, parsePosAttType } from "./pos-att-type.js";
@@ -205,7 +205,9 @@ export class DebertaConfig {
     // A Map, not an object: a key named "__proto__" in the JSON must stay an ordinary key.
     const given = new Map<string, unknown>();
     for (const [key, value] of Object.entries(init)) {
-      if (value !== undefined) given.set(key, cloneJson(value));
+      if (value === undefined) continue;
+      checkJsonValue(value, key, context);
+      given.set(key, cloneJson(value));
     }
     this.#given = given;
 

@@ -1,4 +1,4 @@
-import { DebertaConfigError } from "./errors.js";
+import { DebertaConfigError, type ErrorContext, keyError } from "./errors.js";
 import { isPlainObject } from "./validate.js";
 
 /**
@@ -28,5 +28,30 @@ export function parseJsonText(text: string, file: string | undefined): unknown {
     const detail = cause instanceof Error ? cause.message : String(cause);
     const where = file === undefined ? "DeBERTa config" : `DeBERTa config ${file}`;
     throw new DebertaConfigError("CONFIG_JSON", `${where}: not valid JSON (${detail})`, { file, cause });
+  }
+}
+
+/** Deeper than any real config, and far from the depth at which recursive copying or JSON.stringify overflow. */
+export const MAX_NESTING_DEPTH = 256;
+
+/**
+ * Checks, without recursion, that the value of `key` can be copied and written back as JSON: nesting at
+ * most {@link MAX_NESTING_DEPTH} deep and no BigInt or Symbol (which `JSON.stringify` throws on or drops).
+ *
+ * @throws {@link DebertaConfigError} `CONFIG_VALUE` for too deep a value, `CONFIG_TYPE` for a BigInt/Symbol.
+ */
+export function checkJsonValue(value: unknown, key: string, context: ErrorContext): void {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item === "bigint" || typeof item === "symbol") {
+      throw keyError("CONFIG_TYPE", key, `holds a ${typeof item}, which JSON cannot represent`, context);
+    }
+    if (item === null || typeof item !== "object") continue;
+    if (depth >= MAX_NESTING_DEPTH) {
+      throw keyError("CONFIG_VALUE", key, `nests more than ${MAX_NESTING_DEPTH} levels deep`, context);
+    }
+    if (Array.isArray(item)) for (const child of item) stack.push([child, depth + 1]);
+    else if (isPlainObject(item)) for (const child of Object.values(item)) stack.push([child, depth + 1]);
   }
 }

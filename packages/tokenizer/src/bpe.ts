@@ -9,14 +9,27 @@ export interface WordPieces {
 }
 
 export interface BpeOptions {
-  /** Token for bytes that are missing from the vocabulary; `null` drops them, as tokenizers does. */
+  /**
+   * Token for bytes that are missing from the vocabulary; `null` drops them, as tokenizers does. A token
+   * that is not in the vocabulary either makes encoding such a byte fail (tokenizers'
+   * `UnkTokenOutOfVocabulary`), unless `unkId` says which id it has.
+   */
   unkToken?: string | null;
+  /** The unk token's id when it lives outside `vocab` (an added token of the Hub layout). */
+  unkId?: number;
+  /** Consecutive unknown bytes become one unk token (tokenizers' `fuse_unk`). */
   fuseUnk?: boolean;
   /** A pre-token that is itself in the vocabulary becomes that one token without merging (tokenizers). */
   ignoreMerges?: boolean;
   /** Source named in error messages. */
   file?: string;
 }
+
+/**
+ * The largest token id accepted. Ids index a dense id-to-token table and are packed in pairs into one
+ * double (a * (maxId + 1) + b), so they must stay far below 2^26; real vocabularies have under 2^20.
+ */
+export const MAX_TOKEN_ID = 2 ** 24 - 1;
 
 /** Words longer than this many bytes use the heap merge; shorter ones the cheaper quadratic scan. */
 const HEAP_THRESHOLD = 48;
@@ -38,6 +51,9 @@ export class BpeModel {
   private readonly mergeResult: Int32Array;
   private readonly byteIds = new Int32Array(256);
   private readonly unkId: number;
+  /** Set when the unk token is named but has no id: the first unknown byte is then an error. */
+  private readonly missingUnk: string | undefined;
+  private readonly file: string | undefined;
   private readonly fuseUnk: boolean;
   private readonly ignoreMerges: boolean;
   private readonly cache = new Map<string, WordPieces>();
@@ -54,7 +70,16 @@ export class BpeModel {
   ) {
     this.vocab = vocab;
     let maxId = -1;
-    for (const id of vocab.values()) if (id > maxId) maxId = id;
+    for (const [token, id] of vocab) {
+      if (!Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) {
+        throw new TokenizerError(
+          "TOKENIZER_FILE_INVALID",
+          `${options.file ?? "BPE model"}: token "${token}" has id ${id}, which is not an integer in [0, ${MAX_TOKEN_ID}]`,
+          { ...(options.file === undefined ? {} : { file: options.file }), key: "model.vocab" },
+        );
+      }
+      if (id > maxId) maxId = id;
+    }
     const idToToken: (string | undefined)[] = new Array(maxId + 1);
     for (const [token, id] of vocab) idToToken[id] = token;
     this.idToToken = idToToken;
@@ -83,7 +108,9 @@ export class BpeModel {
 
     for (let b = 0; b < 256; b++) this.byteIds[b] = vocab.get(BYTE_TO_CHAR[b]!) ?? -1;
     const unk = options.unkToken;
-    this.unkId = unk === null || unk === undefined ? -1 : (vocab.get(unk) ?? -1);
+    this.unkId = unk === null || unk === undefined ? -1 : (vocab.get(unk) ?? options.unkId ?? -1);
+    this.missingUnk = unk !== null && unk !== undefined && this.unkId < 0 ? unk : undefined;
+    this.file = options.file;
     this.fuseUnk = options.fuseUnk ?? false;
     this.ignoreMerges = options.ignoreMerges ?? false;
   }
@@ -126,6 +153,8 @@ export class BpeModel {
         symStart[n] = i;
         symEnd[n] = i + 1;
         n++;
+      } else if (this.missingUnk !== undefined) {
+        throw this.unkOutOfVocabulary(bytes[i]!);
       } else if (this.unkId >= 0) {
         if (this.fuseUnk && n > 0 && symIds[n - 1] === this.unkId) {
           symEnd[n - 1] = i + 1;
@@ -150,6 +179,17 @@ export class BpeModel {
       ends[i] = this.byteCharEnd[symEnd[i]! - 1]!;
     }
     return { ids, starts, ends };
+  }
+
+  private unkOutOfVocabulary(byte: number): TokenizerError {
+    const where = this.file ?? "BPE model";
+    return new TokenizerError(
+      "TOKENIZER_FILE_INVALID",
+      `${where}: \`model.unk_token\` "${this.missingUnk}" is not in the vocabulary, so byte 0x${byte
+        .toString(16)
+        .padStart(2, "0")}, which the vocabulary lacks, cannot be encoded`,
+      { ...(this.file === undefined ? {} : { file: this.file }), key: "model.unk_token" },
+    );
   }
 
   /** Quadratic in the symbol count but allocation-free: the common case of short words. */

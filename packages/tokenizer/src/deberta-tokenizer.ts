@@ -70,6 +70,12 @@ export interface DebertaTokenizerOptions {
   truncation_side?: "right" | "left";
 }
 
+/**
+ * Rows are padded in memory, eight parallel arrays each; past this length that is gigabytes (and past 2^32
+ * an invalid array length), so a max_length like transformers' "unlimited" 1e30 is refused instead.
+ */
+const MAX_PADDED_LENGTH = 2 ** 24;
+
 type IdsLike = readonly number[] | readonly bigint[] | Tensor | BigInt64Array | Int32Array;
 
 export interface DebertaTokenizer {
@@ -109,7 +115,11 @@ export class DebertaTokenizer {
       self.call_(text, callOptions)) as unknown as DebertaTokenizer;
     Object.setPrototypeOf(self, new.target.prototype);
     Object.assign(self, { core: new TokenizerCore(spec), config, specialTokenStrings: {} });
-    self.model_max_length = options.model_max_length ?? config.model_max_length;
+    const maxLength = options.model_max_length;
+    if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength <= 0)) {
+      throw argumentError("model_max_length", `must be a positive integer, got ${maxLength}`);
+    }
+    self.model_max_length = maxLength ?? config.model_max_length;
     self.padding_side = options.padding_side ?? config.padding_side;
     self.truncation_side = options.truncation_side ?? config.truncation_side;
     const prefix = options.add_prefix_space ?? config.add_prefix_space;
@@ -380,13 +390,23 @@ export class DebertaTokenizer {
     });
 
     if (padding !== undefined) {
-      let length = padding === "max_length" ? maxLength! : Math.max(0, ...rows.map((r) => r.ids.length));
+      // A loop, not Math.max(...rows): overflow can produce more rows than a call may have arguments.
+      let length = 0;
+      if (padding === "max_length") length = maxLength!;
+      else for (const row of rows) if (row.ids.length > length) length = row.ids.length;
       const multiple = options.pad_to_multiple_of;
       if (multiple !== undefined && multiple !== null) {
         if (!Number.isInteger(multiple) || multiple <= 0) {
           throw argumentError("pad_to_multiple_of", `must be a positive integer, got ${multiple}`);
         }
         length = Math.ceil(length / multiple) * multiple;
+      }
+      if (length > MAX_PADDED_LENGTH) {
+        throw new TokenizerError(
+          "TOKENIZER_PADDING",
+          `Cannot pad to ${length} tokens: more than ${MAX_PADDED_LENGTH} per row (check max_length / pad_to_multiple_of)`,
+          { argument: padding === "max_length" ? "max_length" : "pad_to_multiple_of" },
+        );
       }
       const padId = this.pad_token_id;
       if (padId === null) throw argumentError("padding", "this tokenizer has no pad_token, so it cannot pad");

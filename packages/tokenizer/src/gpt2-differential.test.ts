@@ -16,8 +16,8 @@ import path from "node:path";
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import { getEncoding, type Tiktoken } from "js-tiktoken";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CORPUS_CATEGORIES, type CorpusLine, generateLabeledCorpus, Rng } from "../test/gpt2-corpus.js";
 import { GPT2_SPLIT_PATTERN } from "./byte-level.js";
-import { CORPUS_CATEGORIES, type CorpusLine, generateLabeledCorpus, Rng } from "./gpt2-corpus.js";
 import { DebertaTokenizer, parseTokenizerConfig, parseTokenizerJson } from "./index.js";
 
 const require = createRequire(import.meta.url);

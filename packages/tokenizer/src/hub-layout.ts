@@ -39,13 +39,13 @@ export function buildHubLayoutSpec(
   config: TokenizerConfig,
   file: string,
 ): TokenizerSpec {
-  const model = new BpeModel(vocab, merges, { unkToken: null, file });
   const specials = { ...DEBERTA_SPECIAL_TOKENS, ...config.specialTokens };
   // The config's mask token keeps DeBERTa's lstrip unless the config spells the flag out.
   if (config.specialTokens.mask_token !== undefined && config.specialTokens.mask_token.lstrip === undefined) {
     specials.mask_token = { ...config.specialTokens.mask_token, lstrip: true };
   }
-  let nextId = model.vocabSize;
+  let nextId = 0;
+  for (const id of vocab.values()) if (id >= nextId) nextId = id + 1;
   const added = new Map<string, AddedToken>();
   for (const spec of Object.values(specials)) {
     if (added.has(spec.content)) continue;
@@ -60,6 +60,10 @@ export function buildHubLayoutSpec(
       special: true,
     });
   }
+  // transformers' slow DebertaTokenizer maps every BPE token the vocabulary lacks to the unk token, one per
+  // unknown byte-level symbol (its merges cannot join symbols that are not in the vocabulary).
+  const unk = specials.unk_token.content;
+  const model = new BpeModel(vocab, merges, { unkToken: unk, unkId: added.get(unk)!.id, file });
   const cls = specials.cls_token.content;
   const sep = specials.sep_token.content;
   const postProcessor: PostProcessorSpec = {

@@ -53,11 +53,23 @@ export function parseSpecialToken(value: unknown, file: string, key: string): Sp
   if (value === undefined || value === null) return undefined;
   if (typeof value === "string") return { content: value };
   if (typeof value === "object" && typeof (value as { content?: unknown }).content === "string") {
+    const spec = value as Record<string, unknown>;
+    for (const flag of ["lstrip", "rstrip", "single_word", "normalized"]) {
+      const v = spec[flag];
+      if (v !== undefined && v !== null && typeof v !== "boolean") {
+        throw new TokenizerError(
+          "TOKENIZER_FILE_INVALID",
+          `${file}: \`${key}.${flag}\` must be a boolean, got ${typeof v}`,
+          { file, key: `${key}.${flag}` },
+        );
+      }
+    }
     return value as SpecialTokenSpec;
   }
+  // typeof, not the value: a deeply nested value would overflow JSON.stringify.
   throw new TokenizerError(
     "TOKENIZER_FILE_INVALID",
-    `${file}: \`${key}\` must be a string or an object with a string \`content\`, got ${JSON.stringify(value)}`,
+    `${file}: \`${key}\` must be a string or an object with a string \`content\`, got ${Array.isArray(value) ? "an array" : typeof value}`,
     { file, key },
   );
 }
@@ -73,10 +85,15 @@ export function parseTokenizerConfig(json: unknown, file: string): TokenizerConf
     if (spec !== undefined) specialTokens[key] = spec;
   }
   const maxLength = raw.model_max_length;
-  if (maxLength !== undefined && maxLength !== null && (typeof maxLength !== "number" || maxLength <= 0)) {
+  // An integer, as in transformers: a fraction would reach padding as an array length.
+  if (
+    maxLength !== undefined &&
+    maxLength !== null &&
+    (typeof maxLength !== "number" || !Number.isInteger(maxLength) || maxLength <= 0)
+  ) {
     throw new TokenizerError(
       "TOKENIZER_FILE_INVALID",
-      `${file}: \`model_max_length\` must be a positive number`,
+      `${file}: \`model_max_length\` must be a positive integer, got ${JSON.stringify(maxLength)}`,
       {
         file,
         key: "model_max_length",

@@ -1,5 +1,5 @@
 import type { AddedToken } from "./added-vocabulary.js";
-import { BpeModel } from "./bpe.js";
+import { BpeModel, MAX_TOKEN_ID } from "./bpe.js";
 import { TokenizerError } from "./errors.js";
 import type { PostProcessorSpec, SpecialTokenIds, TemplatePiece } from "./post-processor.js";
 
@@ -43,6 +43,19 @@ function describe(value: unknown): string {
   return typeof value === "string" ? `the string "${value}"` : typeof value;
 }
 
+function isTokenId(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_TOKEN_ID;
+}
+
+/** A template's type id: tokenizers stores a u32; it ends up in int64 tensors, so it must be an integer. */
+function typeId(value: unknown, file: string, key: string): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw invalid(file, key, `must be a non-negative integer type id, got ${describe(value)}`);
+  }
+  return value;
+}
+
 function optionalBoolean(obj: Json, name: string, fallback: boolean, file: string, key: string): boolean {
   const value = obj[name];
   if (value === undefined || value === null) return fallback;
@@ -55,8 +68,12 @@ export function parseVocab(value: unknown, file: string, key: string): Map<strin
   const obj = expectObject(value, file, key);
   const vocab = new Map<string, number>();
   for (const [token, id] of Object.entries(obj)) {
-    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) {
-      throw invalid(file, `${key}["${token}"]`, `must be a non-negative integer id, got ${describe(id)}`);
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) {
+      throw invalid(
+        file,
+        `${key}["${token}"]`,
+        `must be an integer id in [0, ${MAX_TOKEN_ID}], got ${describe(id)}${typeof id === "number" ? ` ${id}` : ""}`,
+      );
     }
     vocab.set(token, id);
   }
@@ -121,8 +138,12 @@ function parseAddedTokens(value: unknown, file: string): AddedToken[] {
   return value.map((raw, i) => {
     const key = `added_tokens[${i}]`;
     const t = expectObject(raw, file, key);
-    if (typeof t.id !== "number" || !Number.isInteger(t.id) || t.id < 0) {
-      throw invalid(file, `${key}.id`, `must be a non-negative integer, got ${describe(t.id)}`);
+    if (!isTokenId(t.id)) {
+      throw invalid(
+        file,
+        `${key}.id`,
+        `must be an integer id in [0, ${MAX_TOKEN_ID}], got ${describe(t.id)}`,
+      );
     }
     if (typeof t.content !== "string")
       throw invalid(file, `${key}.content`, `must be a string, got ${describe(t.content)}`);
@@ -176,19 +197,25 @@ function parseTemplate(value: unknown, file: string, key: string): TemplatePiece
     const piece = expectObject(raw, file, `${key}[${i}]`);
     if (isObject(piece.Sequence)) {
       const seq = piece.Sequence;
-      return { kind: "sequence", sequence: seq.id === "B" ? 1 : 0, typeId: Number(seq.type_id ?? 0) };
+      const typeKey = `${key}[${i}].Sequence.type_id`;
+      return {
+        kind: "sequence",
+        sequence: seq.id === "B" ? 1 : 0,
+        typeId: typeId(seq.type_id, file, typeKey),
+      };
     }
     if (isObject(piece.SpecialToken)) {
       const tok = piece.SpecialToken;
       if (typeof tok.id !== "string") throw invalid(file, `${key}[${i}].SpecialToken.id`, "must be a string");
-      return { kind: "special", name: tok.id, typeId: Number(tok.type_id ?? 0) };
+      const typeKey = `${key}[${i}].SpecialToken.type_id`;
+      return { kind: "special", name: tok.id, typeId: typeId(tok.type_id, file, typeKey) };
     }
     throw invalid(file, `${key}[${i}]`, "must be a {Sequence} or {SpecialToken} piece");
   });
 }
 
 function tokenPair(value: unknown, file: string, key: string): [string, number] {
-  if (Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "number")
+  if (Array.isArray(value) && typeof value[0] === "string" && isTokenId(value[1]))
     return [value[0], value[1]];
   throw invalid(file, key, `must be a [token, id] pair, got ${describe(value)}`);
 }
@@ -216,7 +243,7 @@ export function parsePostProcessor(value: unknown, file: string, addPrefixSpace:
       const raw = expectObject(pp.special_tokens ?? {}, file, "post_processor.special_tokens");
       for (const [name, entry] of Object.entries(raw)) {
         const t = expectObject(entry, file, `post_processor.special_tokens["${name}"]`);
-        if (!Array.isArray(t.ids) || !t.ids.every((id) => typeof id === "number")) {
+        if (!Array.isArray(t.ids) || !t.ids.every(isTokenId)) {
           throw invalid(file, `post_processor.special_tokens["${name}"].ids`, "must be an array of ids");
         }
         specialTokens.set(name, { ids: t.ids as number[] });
