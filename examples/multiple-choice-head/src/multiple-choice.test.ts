@@ -19,7 +19,8 @@ import { fileURLToPath } from "node:url";
 import { createCpuBackend } from "@deberta/backend-cpu";
 import { createWebGpuBackend } from "@deberta/backend-webgpu";
 import { DebertaConfig } from "@deberta/config";
-import { HeadError, HeadRegistry, headRegistry } from "@deberta/heads";
+import { type HeadCallInputs, HeadError, HeadRegistry, headRegistry } from "@deberta/heads";
+import { checkConcurrentCalls } from "@deberta/heads/fixture-check";
 import { readWeightsFile, type WeightTensor, writeSafetensors } from "@deberta/hub";
 import { type Backend, Tensor } from "@deberta/tensor";
 import { afterAll, describe, expect, it } from "vitest";
@@ -206,6 +207,30 @@ describe("DebertaForMultipleChoice on the CPU backend", () => {
       expect(await wrong({ ...inputs, labels: new Tensor("int64", BigInt64Array.of(0n, 2n), [2]) })).toBe(
         "labels",
       );
+    } finally {
+      model.dispose();
+      backend.close();
+    }
+  });
+
+  it("overlapping calls with different numbers of choices each return what they return alone", {
+    timeout: 60_000,
+  }, async () => {
+    const backend = await createCpuBackend({ gemm: "wasm", threads: 2 });
+    const model = await DebertaForMultipleChoice.from_pretrained(dir, { backend, config });
+    try {
+      // The fixture's four rows as 1 × 4, 2 × 2 and 4 × 1 choices, with labels, several times over.
+      const ids = expected.get("input_ids")!.data as BigInt64Array;
+      const mask = expected.get("attention_mask")!.data as BigInt64Array;
+      const shaped = (examples: number): HeadCallInputs => ({
+        input_ids: new Tensor("int64", ids, [examples, rows / examples, length]),
+        attention_mask: new Tensor("int64", mask, [examples, rows / examples, length]),
+        labels: new Tensor("int64", new BigInt64Array(examples), [examples]),
+      });
+      const calls = Array.from({ length: 12 }, (_, i) => shaped([1, 2, 4][i % 3]!));
+      const { mismatches, compared } = await checkConcurrentCalls(model, calls);
+      expect(mismatches).toEqual([]);
+      expect(compared).toBe(2 * calls.length);
     } finally {
       model.dispose();
       backend.close();
