@@ -9,7 +9,7 @@ let failed = 0;
 let skipped = 0;
 const perPackage = [];
 const durations = [];
-for (const group of ["packages", "apps"]) {
+for (const group of ["packages", "apps", "examples"]) {
   const dir = path.join(root, group);
   if (!existsSync(dir)) continue;
   for (const name of readdirSync(dir)) {

@@ -6,8 +6,8 @@ export class HeadError extends Error {
   readonly code: HeadErrorCode;
   readonly argument: string | undefined;
 
-  constructor(code: HeadErrorCode, message: string, details: { argument?: string } = {}) {
-    super(message);
+  constructor(code: HeadErrorCode, message: string, details: { argument?: string; cause?: unknown } = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.argument = details.argument;
   }

@@ -192,3 +192,11 @@ export async function checkFixture(
   }
   return compareWithReference(expected, out, options);
 }
+
+export {
+  type ConcurrentCallsCheck,
+  checkConcurrentCalls,
+  type RandomCallsOptions,
+  randomCalls,
+  seededRandom,
+} from "./concurrency-check.js";

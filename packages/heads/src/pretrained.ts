@@ -135,9 +135,13 @@ export abstract class DebertaPreTrainedModel {
     inputs: HeadCallInputs,
   ): { loss?: number; outputs: Record<string, Tensor> };
 
+  /**
+   * Runs the model. Calls may overlap (a server calling one model from many requests): each returns what
+   * it would return alone. A call in flight when `dispose()` runs rejects with HEAD_DISPOSED, and frees
+   * what it holds on the backend before it settles.
+   */
   async forward(inputs: HeadCallInputs): Promise<HeadCallOutputs> {
-    if (this.disposed_)
-      throw new HeadError("HEAD_DISPOSED", "This model was disposed; load it again to run it");
+    this.ensureNotDisposed();
     const encoded = this.backbone.forward(inputs, {
       output_hidden_states: inputs.output_hidden_states ?? false,
       output_attentions: inputs.output_attentions ?? false,
@@ -151,7 +155,11 @@ export abstract class DebertaPreTrainedModel {
       const handles = this.forwardHead(encoded.last_hidden_state, inputs);
       for (const h of Object.values(handles)) owned.add(h);
       const downloaded: Record<string, Tensor> = {};
-      for (const [name, h] of Object.entries(handles)) downloaded[name] = await this.backend.download(h);
+      // Every await below is where another call (or dispose) may run: check the model is still there.
+      for (const [name, h] of Object.entries(handles)) {
+        downloaded[name] = await this.backend.download(h);
+        this.ensureNotDisposed();
+      }
       const { loss, outputs } = this.computeLoss(downloaded, inputs);
       const result: HeadCallOutputs = { ...outputs };
       if (loss !== undefined) result.loss = scalar(loss);
@@ -159,24 +167,44 @@ export abstract class DebertaPreTrainedModel {
         result.hidden_states = await Promise.all(encoded.hidden_states!.map((h) => this.backend.download(h)));
       if (inputs.output_attentions)
         result.attentions = await Promise.all(encoded.attentions!.map((h) => this.backend.download(h)));
+      this.ensureNotDisposed();
       return result;
+    } catch (error) {
+      // A backend closed under the call (a model that owns its backend closes it on dispose) fails its
+      // reads with BACKEND_DISPOSED: to the caller it is the same event, the model was disposed.
+      if (this.disposed_ && !(error instanceof HeadError && error.code === "HEAD_DISPOSED"))
+        throw disposedError(error);
+      throw error;
     } finally {
       this.ops.free(...owned);
     }
   }
 
+  private ensureNotDisposed(): void {
+    if (this.disposed_) throw disposedError();
+  }
+
   /**
    * Frees the model's caches and weights on its backend (a GPU's memory comes back at once), and closes the
    * backend when from_pretrained created it (`device: ...`); a backend passed in stays open for its owner.
-   * Calling the model afterwards fails with HEAD_DISPOSED.
+   * Calling the model afterwards fails with HEAD_DISPOSED, and so do the calls still in flight.
    */
   dispose(): void {
     if (this.disposed_) return;
+    // Set first: calls in flight see it at their next await and reject with HEAD_DISPOSED.
+    Object.assign(this, { disposed_: true });
     this.backbone.dispose();
     this.ops.free(...this.weights_);
     if (this.ownsBackend_) this.backend.close();
-    Object.assign(this, { disposed_: true });
   }
+}
+
+function disposedError(cause?: unknown): HeadError {
+  return new HeadError(
+    "HEAD_DISPOSED",
+    "This model was disposed; load it again to run it",
+    cause === undefined ? {} : { cause },
+  );
 }
 
 function scalar(value: number): Tensor {
