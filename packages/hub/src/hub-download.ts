@@ -7,12 +7,10 @@
 
 import { downloadBlob, fileSize, progressReporter } from "./hub-blob.js";
 import {
-  acquireLock,
   createPointer,
   fileExists,
   hubCacheDir,
   hubNodeModules,
-  type LockOptions,
   lookupCache,
   type NodeModules,
   pointerTargets,
@@ -22,6 +20,7 @@ import {
   writeRef,
 } from "./hub-cache.js";
 import { HubError, type HubErrorDetails, hubError } from "./hub-error.js";
+import { acquireLock, type LockOptions } from "./hub-lock.js";
 import { type FileMetadata, fetchMetadata } from "./hub-metadata.js";
 import {
   DEFAULT_REVISION,
@@ -50,6 +49,19 @@ export interface HubProgressEvent {
   readonly total: number | undefined;
   /** True when the file came from the cache without a download (one event, `loaded === total`). */
   readonly cached: boolean;
+}
+
+/** A download waits for another process that is downloading the same file (see `onLockWait`). */
+export interface HubLockWaitEvent {
+  /** The repository id, or the folder URL. */
+  readonly repo: string;
+  /** The file name inside the repository. */
+  readonly file: string;
+  /** The lock file, `<cache>/models--org--name/blobs/{etag}.lock`. */
+  readonly lockFile: string;
+  /** The holder's process id and host name, as its lock records them (`undefined` when it does not say). */
+  readonly pid: number | undefined;
+  readonly host: string | undefined;
 }
 
 /** Options of {@link hfFileDownload} (and of `resolveModelFiles`). */
@@ -83,12 +95,18 @@ export interface HubDownloadOptions {
   readonly retryBaseMs?: number;
   /** Longest retry delay (ms), also the cap of a `Retry-After`. Default 10,000. */
   readonly retryMaxMs?: number;
-  /** A download lock not refreshed for this long (ms) belongs to a dead process and is broken. Default 10 min. */
+  /**
+   * A download lock whose holder has not refreshed it for this long (ms) is stale and broken. Its holder
+   * refreshes it every second (every quarter of this when shorter). A lock of a process of this host that no
+   * longer runs is broken at once. Default 10,000.
+   */
   readonly lockStaleMs?: number;
   /** How often to check a lock held by another process (ms). Default 250. */
   readonly lockPollMs?: number;
   /** Give up waiting for another process's download with `HUB_LOCKED` after this long (ms). Default: no limit. */
   readonly lockTimeoutMs?: number;
+  /** Called once per file when its download waits for a live process that is downloading it already. */
+  readonly onLockWait?: (event: HubLockWaitEvent) => void;
   /** Link snapshot files to blobs with symlinks (else copy). Default true unless `HF_HUB_DISABLE_SYMLINKS`. */
   readonly symlinks?: boolean;
 }
@@ -110,6 +128,7 @@ export interface HubContext {
   readonly retryMaxMs: number;
   readonly lock: LockOptions;
   readonly onProgress: ((event: HubProgressEvent) => void) | undefined;
+  readonly onLockWait: ((event: HubLockWaitEvent) => void) | undefined;
   readonly signal: AbortSignal | undefined;
   /** The token from the option, the environment or the token file (resolved once). */
   readonly token: string | undefined;
@@ -166,12 +185,13 @@ export async function createHubContext(
     retryBaseMs: Math.max(0, options.retryBaseMs ?? 200),
     retryMaxMs: Math.max(0, options.retryMaxMs ?? 10_000),
     lock: {
-      staleMs: options.lockStaleMs ?? 10 * 60_000,
+      staleMs: Math.max(1, options.lockStaleMs ?? 10_000),
       pollMs: Math.max(1, options.lockPollMs ?? 250),
       timeoutMs: options.lockTimeoutMs ?? Number.POSITIVE_INFINITY,
       signal: options.signal,
     },
     onProgress: options.onProgress,
+    onLockWait: options.onLockWait,
     signal: options.signal,
     token: await resolveHubToken({ token: options.token, env }),
     explicitToken: typeof options.token === "string",
@@ -345,7 +365,16 @@ export async function downloadToCache(
   await writeCachedirTag(m, ctx.cacheDir);
   let downloaded = false;
   if (!(await fileExists(m.fs, blob))) {
-    const lock = await acquireLock(m, `${blob}.lock`, ctx.lock, () => fileExists(m.fs, blob), details);
+    const lockFile = `${blob}.lock`;
+    const onWait = ({ pid, host }: { pid: number | undefined; host: string | undefined }) =>
+      ctx.onLockWait?.({ repo: source.repo, file, lockFile, pid, host });
+    const lock = await acquireLock(
+      m,
+      lockFile,
+      { ...ctx.lock, onWait },
+      () => fileExists(m.fs, blob),
+      details,
+    );
     if (lock !== undefined) {
       try {
         if (!(await fileExists(m.fs, blob))) {
