@@ -269,3 +269,22 @@ export function normalizeInt(value: bigint): number | bigint {
     ? Number(value)
     : value;
 }
+
+/**
+ * A short description of an unpickled value for error messages. Never `String(value)` or `JSON.stringify`:
+ * a hostile pickle can build lists nested thousands deep or containing themselves (a stack overflow or a
+ * TypeError there) and bigints (which JSON.stringify refuses).
+ */
+export function describePickled(value: unknown): string {
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (typeof value === "bigint") return `the integer ${value.toString().slice(0, 40)}`;
+  if (value === null || value === undefined) return "None";
+  if (value instanceof PickleGlobal) return value.qualifiedName;
+  if (Array.isArray(value)) return Object.isFrozen(value) ? "a tuple" : "a list";
+  if (value instanceof Map) return "a dict";
+  if (value instanceof Set) return "a set";
+  if (value instanceof Uint8Array) return "bytes";
+  return typeof value;
+}

@@ -12,6 +12,7 @@ import type { WeightTensor } from "./dtypes.js";
 import { weightsError } from "./errors.js";
 import { plainBytes } from "./node.js";
 import { DATA_GLOBALS, unpickle } from "./pickle.js";
+import { describePickled } from "./pickle-values.js";
 import {
   materialize,
   type StorageRef,
@@ -204,7 +205,7 @@ function readTorchLegacy(bytes: Uint8Array, file: string): Map<string, WeightTen
     throw weightsError(
       "WEIGHTS_UNSUPPORTED",
       file,
-      `legacy torch.save protocol version ${String(protocol.value)} (only ${LEGACY_PROTOCOL_VERSION} is read)`,
+      `legacy torch.save protocol version ${describePickled(protocol.value)} (only ${LEGACY_PROTOCOL_VERSION} is read)`,
     );
   }
   const sysInfo = plain(protocol.end);

@@ -13,6 +13,7 @@ import {
 } from "./dtypes.js";
 import { weightsError } from "./errors.js";
 import { DATA_GLOBALS, type PickleCallable, type PickleContext, PickleGlobal } from "./pickle.js";
+import { describePickled } from "./pickle-values.js";
 
 /** Storage classes (`torch.FloatStorage`) and dtypes (`torch.float32`) a persistent id may name. */
 const STORAGE_TYPES: Readonly<Record<string, StoredDtype | undefined>> = {
@@ -150,11 +151,12 @@ export function storageTable(file: string, legacy: boolean): StorageTable {
       throw weightsError(
         "WEIGHTS_UNSUPPORTED",
         file,
-        `a persistent id other than a storage (${JSON.stringify(Array.isArray(pid) ? pid[0] : typeof pid)}); only state dicts of tensors are read`,
+        `a persistent id other than a storage (${Array.isArray(pid) ? describePickled(pid[0]) : typeof pid}); only state dicts of tensors are read`,
       );
     }
     const [, type, rawKey, location, rawNumel, view] = pid as unknown[];
-    const key = typeof rawKey === "string" ? rawKey : String(rawKey);
+    const key =
+      typeof rawKey === "string" || typeof rawKey === "number" ? String(rawKey) : describePickled(rawKey);
     const bad = (problem: string) =>
       weightsError("WEIGHTS_CORRUPT", file, `persistent id of storage ${JSON.stringify(key)}: ${problem}`);
     if (
@@ -227,7 +229,7 @@ export function stateDictTensors(value: unknown, file: string): [string, TensorR
     if (typeof key === "string" && tensor instanceof TensorRef) out.push([key, tensor]);
   }
   if (out.length === 0 && value.size > 0) {
-    const keys = [...value.keys()].slice(0, 5).map((k) => JSON.stringify(k));
+    const keys = [...value.keys()].slice(0, 5).map(describePickled);
     throw weightsError(
       "WEIGHTS_UNSUPPORTED",
       file,
