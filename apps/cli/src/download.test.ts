@@ -2,13 +2,14 @@
 // (HF_ENDPOINT), into a temporary Hugging Face cache (HF_HUB_CACHE): files land in the Python layout.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lockWaitNotice } from "./download.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, "../dist/cli.js");
@@ -97,5 +98,118 @@ describe("Hub ids", () => {
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("acme/does-not-exist");
+  });
+});
+
+// The loopback test Hub of @deberta/hub (its TypeScript source, run by vitest). The specifier is computed
+// because the file lies outside this package's rootDir; TestHub is the part of its API used here.
+interface TestHub {
+  readonly url: string;
+  faults: { kind: "slow"; file: string; chunkBytes: number; delayMs: number }[];
+  readonly requests: { method: string; path: string; range: string | undefined; file: string | undefined }[];
+  close(): Promise<void>;
+}
+interface TestHubModule {
+  HubTestServer: {
+    start(options: { repos: Record<string, { files: Record<string, Uint8Array> }> }): Promise<TestHub>;
+  };
+  readFolder(dir: string): Record<string, Uint8Array>;
+}
+const testHubSource = path.resolve(here, "../../../packages/hub/src/hub-test-server.ts");
+
+describe("an interrupted download", () => {
+  let hub: TestHub;
+  const model = readFileSync(path.join(demo, "model.safetensors"));
+  const blobName = createHash("sha256").update(model).digest("hex");
+
+  beforeAll(async () => {
+    const { HubTestServer, readFolder } = (await import(/* @vite-ignore */ testHubSource)) as TestHubModule;
+    hub = await HubTestServer.start({ repos: { "acme/tiny-nli": { files: readFolder(demo) } } });
+  });
+  afterAll(() => hub.close());
+
+  const blobGets = () => hub.requests.filter((r) => r.method === "GET" && r.path.startsWith("/blobs/"));
+
+  it("kill -9 a third of the way into model.safetensors: the rerun breaks the dead process's lock at once and resumes with Range", async () => {
+    const cache = mkdtempSync(path.join(tmpdir(), "deberta-hub-kill-"));
+    const env = { HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache, HF_HUB_OFFLINE: "0" };
+    const blobs = path.join(cache, "models--acme--tiny-nli", "blobs");
+    const incomplete = path.join(blobs, `${blobName}.incomplete`);
+    const lock = path.join(blobs, `${blobName}.lock`);
+    // About 3 s for the file, so the kill lands in its middle however loaded the machine is.
+    hub.faults = [{ kind: "slow", file: "model.safetensors", chunkBytes: 4096, delayMs: 50 }];
+    hub.requests.length = 0;
+
+    const child = spawn(process.execPath, [cli, "download", "acme/tiny-nli"], {
+      env: { ...process.env, ...env },
+      stdio: "ignore",
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("exit", (_code, signal) => resolve(signal)),
+    );
+    const size = () => (existsSync(incomplete) ? statSync(incomplete).size : 0);
+    while (size() < model.length / 3 && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    child.kill("SIGKILL");
+    expect(await exited).toBe("SIGKILL");
+
+    const kept = size();
+    expect(kept).toBeGreaterThanOrEqual(model.length / 3);
+    expect(kept).toBeLessThan(model.length);
+    expect(existsSync(lock)).toBe(true);
+    // A lock refreshed in the future can only be broken by seeing that its holder is dead: were the
+    // rerun to wait for its heartbeat to go stale instead, it would hang until run() kills it.
+    const future = new Date(Date.now() + 3_600_000);
+    utimesSync(lock, future, future);
+
+    hub.faults = [];
+    hub.requests.length = 0;
+    const r = await run(["download", "acme/tiny-nli"], env);
+    expect(r.code, r.stderr).toBe(0);
+    const folder = r.stdout.trim();
+    expect(Buffer.compare(readFileSync(path.join(folder, "model.safetensors")), model)).toBe(0);
+    expect(blobGets().map((g) => g.range)).toEqual([`bytes=${kept}-`]);
+    expect(existsSync(lock)).toBe(false);
+    expect(existsSync(incomplete)).toBe(false);
+  }, 120_000);
+
+  it("two concurrent downloads of one model: one GET of the weights, exact bytes for both, no notice on piped stderr", async () => {
+    const cache = mkdtempSync(path.join(tmpdir(), "deberta-hub-twice-"));
+    const env = { HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache, HF_HUB_OFFLINE: "0" };
+    hub.faults = [{ kind: "slow", file: "model.safetensors", chunkBytes: 16_384, delayMs: 50 }];
+    hub.requests.length = 0;
+    const [a, b] = await Promise.all([
+      run(["download", "acme/tiny-nli"], env),
+      run(["download", "acme/tiny-nli"], env),
+    ]);
+    hub.faults = [];
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(Buffer.compare(readFileSync(path.join(a.stdout.trim(), "model.safetensors")), model)).toBe(0);
+    expect(blobGets().filter((g) => g.range === undefined)).toHaveLength(1);
+    expect(a.stderr + b.stderr).not.toContain("waiting for");
+  }, 120_000);
+});
+
+describe("the notice while another process downloads the same file", () => {
+  function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; written: string[] } {
+    const written: string[] = [];
+    const stream = {
+      isTTY,
+      write: (text: string) => written.push(text) > 0,
+    } as unknown as NodeJS.WriteStream;
+    return { stream, written };
+  }
+
+  it("names the file and the holder on a terminal", () => {
+    const { stream, written } = fakeStream(true);
+    lockWaitNotice(stream)({ file: "model.safetensors", pid: 4242, host: "box" });
+    expect(written.join("")).toContain("model.safetensors: waiting for process 4242 on box");
+  });
+
+  it("says nothing when stderr is not a terminal", () => {
+    const { stream, written } = fakeStream(false);
+    lockWaitNotice(stream)({ file: "model.safetensors", pid: 4242, host: "box" });
+    expect(written).toEqual([]);
   });
 });

@@ -304,23 +304,7 @@ export async function tryLoadFromCache(
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// locks
-
-/** Options of the download lock `blobs/{etag}.lock`. */
-export interface LockOptions {
-  /** A lock file older than this (ms, by its modification time) is stale and broken. Default 10 minutes. */
-  readonly staleMs: number;
-  /** How often a waiter checks the lock (ms). Default 250. */
-  readonly pollMs: number;
-  /** Give up waiting with `HUB_LOCKED` after this long (ms). Default: no limit. */
-  readonly timeoutMs: number;
-  readonly signal?: AbortSignal | undefined;
-}
-
-/** A held lock: its heartbeat keeps it fresh until released. */
-export interface HeldLock {
-  release(): Promise<void>;
-}
+// waiting
 
 /** Waits `ms`, or rejects with the signal's reason when it aborts first. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -339,91 +323,4 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-/**
- * Takes the exclusive lock file `lockFile` (created with `wx`), or returns `undefined` as soon as `isDone()`
- * says another process finished the work. While another process holds a fresh lock, polls every `pollMs`; a
- * lock not refreshed for `staleMs` (its holder died) is broken. The holder refreshes the lock's time every
- * `staleMs / 4`, so a long download is never taken for a dead one.
- */
-export async function acquireLock(
-  m: NodeModules,
-  lockFile: string,
-  options: LockOptions,
-  isDone: () => Promise<boolean>,
-  details: HubErrorDetails,
-): Promise<HeldLock | undefined> {
-  const { fs } = m;
-  const nonce = `${m.os.hostname()}:${(globalThis as { process?: { pid?: number } }).process?.pid}:${randomSuffix(m.crypto)}`;
-  const started = Date.now();
-  for (;;) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    if (await isDone()) return undefined;
-    try {
-      await fs.promises.writeFile(lockFile, nonce, { flag: "wx" });
-      return heldLock(m, lockFile, nonce, options.staleMs);
-    } catch (error) {
-      if (errnoCode(error) !== "EEXIST") throw error;
-    }
-    let age: number | undefined;
-    try {
-      age = Date.now() - (await fs.promises.stat(lockFile)).mtimeMs;
-    } catch {
-      continue; // released in between
-    }
-    if (age > options.staleMs) {
-      // Move it aside first, so that two processes breaking the same stale lock cannot delete a new one.
-      const aside = `${lockFile}.${randomSuffix(m.crypto)}.stale`;
-      try {
-        await fs.promises.rename(lockFile, aside);
-        await fs.promises.rm(aside, { force: true });
-      } catch {
-        // someone else broke it first
-      }
-      continue;
-    }
-    if (Date.now() - started > options.timeoutMs) {
-      let holder = "";
-      try {
-        holder = ` (held by ${await fs.promises.readFile(lockFile, "utf8")})`;
-      } catch {
-        // gone
-      }
-      throw hubError(
-        "HUB_LOCKED",
-        `another download holds the lock ${lockFile}${holder} for more than ${options.timeoutMs} ms; delete ` +
-          "the lock file if no other process is downloading this file",
-        details,
-      );
-    }
-    await sleep(options.pollMs, options.signal);
-  }
-}
-
-function heldLock(m: NodeModules, lockFile: string, nonce: string, staleMs: number): HeldLock {
-  const { fs } = m;
-  const timer = setInterval(
-    () => {
-      const now = new Date();
-      fs.promises.utimes(lockFile, now, now).catch(() => undefined);
-    },
-    Math.max(20, Math.floor(staleMs / 4)),
-  );
-  (timer as { unref?: () => void }).unref?.();
-  let released = false;
-  return {
-    async release() {
-      if (released) return;
-      released = true;
-      clearInterval(timer);
-      try {
-        // Only remove our own lock: after a (wrongly) broken lock, another process may hold a new one.
-        if ((await fs.promises.readFile(lockFile, "utf8")) === nonce)
-          await fs.promises.rm(lockFile, { force: true });
-      } catch {
-        // already gone
-      }
-    },
-  };
 }

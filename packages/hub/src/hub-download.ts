@@ -4,25 +4,24 @@
  * `blobs/{etag}.lock`, resumed with `Range` after a dropped connection, checked against the LFS sha256, renamed
  * to `blobs/{etag}`, linked from `snapshots/{commit}/{file}`, and `refs/{revision}` updated.
  */
+
+import { downloadBlob, fileSize, progressReporter } from "./hub-blob.js";
 import {
-  acquireLock,
   createPointer,
   fileExists,
   hubCacheDir,
   hubNodeModules,
-  type LockOptions,
   lookupCache,
   type NodeModules,
   pointerTargets,
-  type RepoCachePaths,
   repoCachePaths,
   resolveHubToken,
-  sleep,
   writeCachedirTag,
-  writeNoExist,
   writeRef,
 } from "./hub-cache.js";
 import { HubError, type HubErrorDetails, hubError } from "./hub-error.js";
+import { acquireLock, type LockOptions } from "./hub-lock.js";
+import { type FileMetadata, fetchMetadata } from "./hub-metadata.js";
 import {
   DEFAULT_REVISION,
   encodePath,
@@ -31,16 +30,12 @@ import {
   hubEndpoint,
   isCommitHash,
   isHubOffline,
-  isSha256,
-  normalizeEtag,
   processEnv,
   repoFolderName,
   validateFilename,
   validateRepoId,
   validateRevision,
 } from "./hub-paths.js";
-
-type Hash = import("node:crypto").Hash;
 
 /** One progress report of a file download. */
 export interface HubProgressEvent {
@@ -54,6 +49,19 @@ export interface HubProgressEvent {
   readonly total: number | undefined;
   /** True when the file came from the cache without a download (one event, `loaded === total`). */
   readonly cached: boolean;
+}
+
+/** A download waits for another process that is downloading the same file (see `onLockWait`). */
+export interface HubLockWaitEvent {
+  /** The repository id, or the folder URL. */
+  readonly repo: string;
+  /** The file name inside the repository. */
+  readonly file: string;
+  /** The lock file, `<cache>/models--org--name/blobs/{etag}.lock`. */
+  readonly lockFile: string;
+  /** The holder's process id and host name, as its lock records them (`undefined` when it does not say). */
+  readonly pid: number | undefined;
+  readonly host: string | undefined;
 }
 
 /** Options of {@link hfFileDownload} (and of `resolveModelFiles`). */
@@ -87,12 +95,18 @@ export interface HubDownloadOptions {
   readonly retryBaseMs?: number;
   /** Longest retry delay (ms), also the cap of a `Retry-After`. Default 10,000. */
   readonly retryMaxMs?: number;
-  /** A download lock not refreshed for this long (ms) belongs to a dead process and is broken. Default 10 min. */
+  /**
+   * A download lock whose holder has not refreshed it for this long (ms) is stale and broken. Its holder
+   * refreshes it every second (every quarter of this when shorter). A lock of a process of this host that no
+   * longer runs is broken at once. Default 10,000.
+   */
   readonly lockStaleMs?: number;
   /** How often to check a lock held by another process (ms). Default 250. */
   readonly lockPollMs?: number;
   /** Give up waiting for another process's download with `HUB_LOCKED` after this long (ms). Default: no limit. */
   readonly lockTimeoutMs?: number;
+  /** Called once per file when its download waits for a live process that is downloading it already. */
+  readonly onLockWait?: (event: HubLockWaitEvent) => void;
   /** Link snapshot files to blobs with symlinks (else copy). Default true unless `HF_HUB_DISABLE_SYMLINKS`. */
   readonly symlinks?: boolean;
 }
@@ -114,6 +128,7 @@ export interface HubContext {
   readonly retryMaxMs: number;
   readonly lock: LockOptions;
   readonly onProgress: ((event: HubProgressEvent) => void) | undefined;
+  readonly onLockWait: ((event: HubLockWaitEvent) => void) | undefined;
   readonly signal: AbortSignal | undefined;
   /** The token from the option, the environment or the token file (resolved once). */
   readonly token: string | undefined;
@@ -170,12 +185,13 @@ export async function createHubContext(
     retryBaseMs: Math.max(0, options.retryBaseMs ?? 200),
     retryMaxMs: Math.max(0, options.retryMaxMs ?? 10_000),
     lock: {
-      staleMs: options.lockStaleMs ?? 10 * 60_000,
+      staleMs: Math.max(1, options.lockStaleMs ?? 10_000),
       pollMs: Math.max(1, options.lockPollMs ?? 250),
       timeoutMs: options.lockTimeoutMs ?? Number.POSITIVE_INFINITY,
       signal: options.signal,
     },
     onProgress: options.onProgress,
+    onLockWait: options.onLockWait,
     signal: options.signal,
     token: await resolveHubToken({ token: options.token, env }),
     explicitToken: typeof options.token === "string",
@@ -257,37 +273,6 @@ export async function hfFileDownload(
   validateFilename(filename, repoId, revision);
   const ctx = await createHubContext(options, { repo: repoId, revision, file: filename });
   return (await downloadToCache(ctx, hubRepoSource(ctx, repoId, revision), filename)).path;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// the download of one file
-
-function progressReporter(ctx: HubContext, source: HubSource, file: string) {
-  let last = -1;
-  let lastTotal: number | undefined;
-  const send = (loaded: number, total: number | undefined, cached: boolean) => {
-    last = loaded;
-    lastTotal = total;
-    ctx.onProgress?.({ repo: source.repo, file, loaded, total, cached });
-  };
-  return {
-    /** Bytes so far; skipped unless above the last report (after a restart from 0, until it passes it). */
-    update(loaded: number, total: number | undefined) {
-      if (loaded > last) send(loaded, total, false);
-    },
-    /** The final report: `loaded === total === size`. */
-    done(size: number, cached: boolean) {
-      if (size >= last && !(size === last && lastTotal === size)) send(size, size, cached);
-    },
-  };
-}
-
-async function fileSize(m: NodeModules, file: string): Promise<number> {
-  try {
-    return (await m.fs.promises.stat(file)).size;
-  } catch {
-    return 0;
-  }
 }
 
 function cachedResult(
@@ -380,7 +365,16 @@ export async function downloadToCache(
   await writeCachedirTag(m, ctx.cacheDir);
   let downloaded = false;
   if (!(await fileExists(m.fs, blob))) {
-    const lock = await acquireLock(m, `${blob}.lock`, ctx.lock, () => fileExists(m.fs, blob), details);
+    const lockFile = `${blob}.lock`;
+    const onWait = ({ pid, host }: { pid: number | undefined; host: string | undefined }) =>
+      ctx.onLockWait?.({ repo: source.repo, file, lockFile, pid, host });
+    const lock = await acquireLock(
+      m,
+      lockFile,
+      { ...ctx.lock, onWait },
+      () => fileExists(m.fs, blob),
+      details,
+    );
     if (lock !== undefined) {
       try {
         if (!(await fileExists(m.fs, blob))) {
@@ -396,496 +390,4 @@ export async function downloadToCache(
   if (revision !== meta.commit) await writeRef(m, paths.ref(revision), meta.commit);
   if (!downloaded) return cachedResult(ctx, source, file, pointer, meta.commit, "cache");
   return { path: pointer, commit: meta.commit, from: "network" };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// HTTP
-
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 10;
-
-/** Errors worth retrying (network errors, 408, 429, 5xx), with the server's `Retry-After` in ms if any. */
-const retryable = new WeakMap<HubError, number | undefined>();
-
-function markRetryable(error: HubError, retryAfterMs?: number): HubError {
-  retryable.set(error, retryAfterMs);
-  return error;
-}
-
-function describeFailure(cause: unknown): string {
-  const error = cause as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
-  const inner = error?.cause;
-  const code = typeof inner?.code === "string" ? inner.code : undefined;
-  const innerMessage = typeof inner?.message === "string" ? inner.message : undefined;
-  const message = typeof error?.message === "string" ? error.message : String(cause);
-  return [message, code ?? innerMessage].filter((part) => part !== undefined).join(": ");
-}
-
-function isAbsoluteLocation(location: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:/i.test(location) || location.startsWith("//");
-}
-
-interface Sent {
-  readonly response: Response;
-  readonly url: string;
-  readonly tokenSent: boolean;
-}
-
-/**
- * One request with redirects followed by hand (`redirect: "manual"`), so that the token is dropped as soon as
- * a redirect leads to another host (or from https to http) and never sent again. A HEAD, as in
- * `huggingface_hub`, follows redirects that stay on the same host (a renamed repository, the Hub's
- * `/api/resolve-cache/...`) and stops at one to another host (the CDN of an LFS file), whose headers carry the
- * metadata; it also stops at a same-host absolute redirect that carries `X-Linked-Etag` (a mirror serving LFS
- * blobs itself), whose target would not carry the Hub headers.
- */
-async function send(
-  ctx: HubContext,
-  source: HubSource,
-  url: string,
-  method: "HEAD" | "GET",
-  extraHeaders: Record<string, string>,
-  details: HubErrorDetails,
-): Promise<Sent> {
-  const origin = new URL(url);
-  let withToken = source.token !== undefined;
-  let current = url;
-  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const target = new URL(current);
-    if (
-      target.hostname.toLowerCase() !== origin.hostname.toLowerCase() ||
-      (origin.protocol === "https:" && target.protocol !== "https:")
-    ) {
-      withToken = false;
-    }
-    const headers: Record<string, string> = { "Accept-Encoding": "identity", ...extraHeaders };
-    if (withToken) headers.Authorization = `Bearer ${source.token}`;
-    let response: Response;
-    try {
-      response = await ctx.fetch(current, { method, headers, redirect: "manual", signal: ctx.signal });
-    } catch (cause) {
-      if (ctx.signal?.aborted) throw ctx.signal.reason;
-      throw markRetryable(
-        hubError("HUB_NETWORK", `${method} ${current} failed: ${describeFailure(cause)}`, {
-          ...details,
-          url: current,
-          cause,
-        }),
-      );
-    }
-    if (response.type === "opaqueredirect") {
-      throw hubError(
-        "HUB_NETWORK",
-        `${method} ${current}: this fetch hides redirects (an opaque redirect for redirect: "manual"); use ` +
-          "Node's fetch",
-        { ...details, url: current },
-      );
-    }
-    const location = response.headers.get("location");
-    if (REDIRECT_STATUSES.has(response.status) && location !== null) {
-      const next = new URL(location, current);
-      if (
-        method === "HEAD" &&
-        isAbsoluteLocation(location) &&
-        (next.hostname.toLowerCase() !== target.hostname.toLowerCase() ||
-          response.headers.has("x-linked-etag"))
-      ) {
-        return { response, url: current, tokenSent: withToken };
-      }
-      await response.body?.cancel().catch(() => undefined);
-      current = next.href;
-      continue;
-    }
-    return { response, url: current, tokenSent: withToken };
-  }
-  throw hubError("HUB_NETWORK", `more than ${MAX_REDIRECTS} redirects from ${url}`, { ...details, url });
-}
-
-function retryAfterMs(response: Response): number | undefined {
-  const value = response.headers.get("retry-after");
-  if (value === null) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-/** The HubError for a failed status, after discarding the body. */
-async function statusError(sent: Sent, method: string, details: HubErrorDetails): Promise<HubError> {
-  const { response, url, tokenSent } = sent;
-  await response.body?.cancel().catch(() => undefined);
-  const status = response.status;
-  const serverCode = response.headers.get("x-error-code");
-  const serverMessage = response.headers.get("x-error-message");
-  const said = serverMessage === null ? "" : `: ${serverMessage}`;
-  const at = { ...details, status, url };
-  if (status === 401 || status === 403) {
-    const hint = tokenSent
-      ? "the token sent was refused: check that it can read this repository (a gated one needs its conditions " +
-        "accepted on the Hub)"
-      : "the repository may be private or gated (or may not exist); a token may be needed: set HF_TOKEN " +
-        "(or pass the token option)";
-    return hubError("HUB_UNAUTHORIZED", `HTTP ${status} for ${method} ${url}${said}; ${hint}`, at);
-  }
-  if (status === 404) {
-    const what =
-      serverCode === "RepoNotFound"
-        ? "repository not found"
-        : serverCode === "RevisionNotFound"
-          ? "revision not found"
-          : "not found (the repository, the revision or the file)";
-    return hubError("HUB_NOT_FOUND", `${what}: HTTP 404 for ${method} ${url}${said}`, at);
-  }
-  const error = hubError("HUB_NETWORK", `HTTP ${status} for ${method} ${url}${said}`, at);
-  if (status === 408 || status === 429 || status >= 500) markRetryable(error, retryAfterMs(response));
-  return error;
-}
-
-function backoffMs(ctx: HubContext, failures: number, retryAfter: number | undefined): number {
-  const exponential = ctx.retryBaseMs * 2 ** (failures - 1);
-  return Math.min(ctx.retryMaxMs, Math.max(exponential, retryAfter ?? 0));
-}
-
-function withTries(error: HubError, tries: number): HubError {
-  if (tries <= 1) return error;
-  return new HubError(error.code, `${error.message} (after ${tries} tries)`, {
-    repo: error.repo,
-    revision: error.revision,
-    file: error.file,
-    status: error.status,
-    url: error.url,
-    cause: error.cause,
-  });
-}
-
-interface FileMetadata {
-  readonly commit: string;
-  /** The normalised ETag: the sha256 for LFS files. */
-  readonly etag: string;
-  /** The blob's file name: the ETag, or its sha256 when it is not a safe file name. */
-  readonly blobName: string;
-  readonly size: number | undefined;
-}
-
-const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._+=-]{0,199}$/;
-
-function safeBlobName(m: NodeModules, etag: string): string {
-  if (SAFE_SEGMENT.test(etag) && !/\.(lock|incomplete|tmp|stale)$/.test(etag)) return etag;
-  return m.crypto.createHash("sha256").update(etag).digest("hex");
-}
-
-function headerInt(value: string | null): number | undefined {
-  if (value === null || !/^\d+$/.test(value.trim())) return undefined;
-  const n = Number(value.trim());
-  return Number.isSafeInteger(n) ? n : undefined;
-}
-
-/**
- * The HEAD request, retried on network errors and 408/429/5xx. After the first such failure, when the cache
- * has the file, it gives up at once (the caller then serves the cached file, as Python does) rather than
- * waiting through every retry.
- */
-async function fetchMetadata(
-  ctx: HubContext,
-  source: HubSource,
-  paths: RepoCachePaths,
-  file: string,
-  details: HubErrorDetails,
-): Promise<FileMetadata> {
-  const url = source.fileUrl(file);
-  for (let tries = 1; ; tries++) {
-    let error: HubError;
-    try {
-      const sent = await send(ctx, source, url, "HEAD", {}, details);
-      const { response } = sent;
-      if (response.ok || REDIRECT_STATUSES.has(response.status)) {
-        return parseMetadata(ctx, source, sent, details);
-      }
-      if (response.status === 404 && source.kind === "hub")
-        await recordMissing(ctx, source, paths, file, response);
-      throw await statusError(sent, "HEAD", details);
-    } catch (caught) {
-      if (!(caught instanceof HubError) || !retryable.has(caught)) throw caught;
-      error = caught;
-    }
-    if (tries >= ctx.maxTries) throw withTries(error, tries);
-    if (tries === 1 && (await lookupCache(ctx.m, paths, source.revision, file)).path !== undefined)
-      throw error;
-    await sleep(backoffMs(ctx, tries, retryable.get(error)), ctx.signal);
-  }
-}
-
-/** A 404 for a file of an existing commit: `.no_exist/{commit}/{file}` and `refs/{revision}`, as Python does. */
-async function recordMissing(
-  ctx: HubContext,
-  source: HubSource,
-  paths: RepoCachePaths,
-  file: string,
-  response: Response,
-): Promise<void> {
-  const commit = response.headers.get("x-repo-commit");
-  const code = response.headers.get("x-error-code");
-  if (commit === null || !isCommitHash(commit) || (code !== null && code !== "EntryNotFound")) return;
-  await writeNoExist(ctx.m, paths.noExist(commit, file));
-  if (source.revision !== commit)
-    await writeRef(ctx.m, paths.ref(source.revision), commit).catch(() => undefined);
-}
-
-function parseMetadata(
-  ctx: HubContext,
-  source: HubSource,
-  sent: Sent,
-  details: HubErrorDetails,
-): FileMetadata {
-  const { response, url } = sent;
-  const headers = response.headers;
-  const redirected = REDIRECT_STATUSES.has(response.status);
-  const rawCommit = headers.get("x-repo-commit")?.trim();
-  let commit: string;
-  if (rawCommit !== undefined && SAFE_SEGMENT.test(rawCommit)) commit = rawCommit;
-  else if (source.kind === "url") commit = "url";
-  else {
-    throw hubError(
-      "HUB_NETWORK",
-      `the answer to HEAD ${url} has no usable X-Repo-Commit header, so it does not come from a Hugging Face ` +
-        "Hub endpoint: check HF_ENDPOINT, proxies and firewalls",
-      { ...details, url },
-    );
-  }
-  const size =
-    headerInt(headers.get("x-linked-size")) ??
-    (redirected ? undefined : headerInt(headers.get("content-length")));
-  const rawEtag = headers.get("x-linked-etag") ?? headers.get("etag");
-  let etag: string;
-  if (rawEtag !== null && normalizeEtag(rawEtag) !== "") etag = normalizeEtag(rawEtag);
-  else if (source.kind === "url") {
-    // A plain server without ETag: name the blob after the URL, Last-Modified and size.
-    const basis = [url, headers.get("last-modified") ?? "", String(size ?? "")].join("\n");
-    etag = `url-${ctx.m.crypto.createHash("sha256").update(basis).digest("hex").slice(0, 40)}`;
-  } else {
-    throw hubError(
-      "HUB_NETWORK",
-      `the answer to HEAD ${url} has no ETag: the file cannot be cached reliably`,
-      {
-        ...details,
-        url,
-      },
-    );
-  }
-  return { commit, etag, blobName: safeBlobName(ctx.m, etag), size };
-}
-
-/** `bytes start-end/size` (size may be `*`). */
-function parseContentRange(value: string | null): { start: number; size: number | undefined } | undefined {
-  const match = /^bytes\s+(\d+)-(\d+)\/(\d+|\*)$/i.exec(value?.trim() ?? "");
-  if (match === null) return undefined;
-  return { start: Number(match[1]), size: match[3] === "*" ? undefined : Number(match[3]) };
-}
-
-async function hashFile(m: NodeModules, file: string): Promise<Hash> {
-  const hash = m.crypto.createHash("sha256");
-  for await (const chunk of m.fs.createReadStream(file)) hash.update(chunk as Uint8Array);
-  return hash;
-}
-
-/**
- * GETs the file into `blob + ".incomplete"`, resuming with `Range: bytes={have}-` after a failure (a 206 is
- * appended; a 200 restarts from 0), checks size and LFS sha256, and renames it to `blob`. Consecutive tries
- * without progress are limited to `maxTries`. On a checksum failure nothing is kept.
- */
-async function downloadBlob(
-  ctx: HubContext,
-  source: HubSource,
-  file: string,
-  meta: FileMetadata,
-  blob: string,
-  details: HubErrorDetails,
-): Promise<void> {
-  const { m } = ctx;
-  const { fs } = m;
-  const incomplete = `${blob}.incomplete`;
-  const url = source.fileUrl(file);
-  const expectedSha = isSha256(meta.etag) ? meta.etag : undefined;
-  const progress = progressReporter(ctx, source, file);
-  let total = meta.size;
-  let hash: Hash | undefined;
-  let hashed = 0;
-  let failures = 0;
-  let best = -1;
-  let downloadedFromZero = false;
-  let leftoverRetried = false;
-
-  for (let attempt = 1; ; attempt++) {
-    let have = await fileSize(m, incomplete);
-    if (total !== undefined && have > total) {
-      await fs.promises.rm(incomplete, { force: true });
-      have = 0;
-    }
-    if (have === 0) downloadedFromZero = true;
-    let failure: HubError | undefined;
-    let complete = total !== undefined && have === total;
-    if (complete && have === 0) await fs.promises.writeFile(incomplete, new Uint8Array(0));
-    if (!complete) {
-      progress.update(have, total);
-      try {
-        const sent = await send(
-          ctx,
-          source,
-          url,
-          "GET",
-          have > 0 ? { Range: `bytes=${have}-` } : {},
-          details,
-        );
-        const { response } = sent;
-        const range = parseContentRange(response.headers.get("content-range"));
-        if (response.status === 416 && have > 0) {
-          await response.body?.cancel().catch(() => undefined);
-          const size = headerInt(
-            /\/\s*(\d+)\s*$/.exec(response.headers.get("content-range") ?? "")?.[1] ?? null,
-          );
-          if (size === have) {
-            total = have;
-            complete = true;
-          } else {
-            await fs.promises.rm(incomplete, { force: true });
-            throw markRetryable(hubError("HUB_NETWORK", `HTTP 416 for a resume at byte ${have}`, details));
-          }
-        } else if (!response.ok) {
-          throw await statusError(sent, "GET", details);
-        } else if (response.body === null) {
-          throw markRetryable(hubError("HUB_NETWORK", `GET ${sent.url}: the answer has no body`, details));
-        } else {
-          let append = false;
-          if (response.status === 206) {
-            if (range === undefined || range.start !== have) {
-              await response.body.cancel().catch(() => undefined);
-              await fs.promises.rm(incomplete, { force: true });
-              throw markRetryable(
-                hubError(
-                  "HUB_NETWORK",
-                  `GET ${sent.url}: a partial answer not starting at byte ${have}`,
-                  details,
-                ),
-              );
-            }
-            append = true;
-            total ??= range.size;
-          } else {
-            // 200: the whole file (a server that ignores Range restarts the download from 0).
-            have = 0;
-            downloadedFromZero = true;
-            const encoding = response.headers.get("content-encoding");
-            if (encoding === null || encoding === "identity") {
-              total ??= headerInt(response.headers.get("content-length"));
-            }
-          }
-          if (expectedSha !== undefined) {
-            if (!append) {
-              hash = m.crypto.createHash("sha256");
-              hashed = 0;
-            } else if (hash === undefined || hashed !== have) {
-              hash = await hashFile(m, incomplete);
-              hashed = have;
-            }
-          }
-          const handle = await fs.promises.open(incomplete, append ? "a" : "w");
-          const reader = response.body.getReader();
-          let streamed = false;
-          try {
-            for (;;) {
-              let chunk: ReadableStreamReadResult<Uint8Array>;
-              try {
-                chunk = await reader.read();
-              } catch (cause) {
-                if (ctx.signal?.aborted) throw ctx.signal.reason;
-                throw markRetryable(
-                  hubError(
-                    "HUB_NETWORK",
-                    `the connection dropped after ${have} of ${total ?? "?"} bytes: ${describeFailure(cause)}`,
-                    { ...details, url: sent.url, cause },
-                  ),
-                );
-              }
-              if (chunk.done) {
-                streamed = true;
-                break;
-              }
-              await handle.write(chunk.value);
-              have += chunk.value.length;
-              if (hash !== undefined) {
-                hash.update(chunk.value);
-                hashed += chunk.value.length;
-              }
-              if (total !== undefined && have > total) break;
-              progress.update(have, total);
-            }
-          } finally {
-            if (!streamed) await reader.cancel().catch(() => undefined);
-            reader.releaseLock();
-            await handle.close();
-          }
-          if (total !== undefined && have > total) {
-            await fs.promises.rm(incomplete, { force: true });
-            throw hubError(
-              "HUB_CHECKSUM",
-              `received more than the ${total} bytes announced: the download is corrupt, nothing was kept`,
-              { ...details, url: sent.url },
-            );
-          }
-          if (total !== undefined && have < total) {
-            throw markRetryable(
-              hubError("HUB_NETWORK", `the answer ended after ${have} of ${total} bytes`, {
-                ...details,
-                url: sent.url,
-              }),
-            );
-          }
-          total ??= have;
-          complete = true;
-        }
-      } catch (caught) {
-        if (!(caught instanceof HubError) || !retryable.has(caught)) throw caught;
-        failure = caught;
-      }
-    }
-
-    if (complete) {
-      const size = await fileSize(m, incomplete);
-      if (expectedSha !== undefined) {
-        if (hash === undefined || hashed !== size) hash = await hashFile(m, incomplete);
-        const actual = hash.digest("hex");
-        hash = undefined;
-        hashed = 0;
-        if (actual !== expectedSha) {
-          await fs.promises.rm(incomplete, { force: true });
-          if (!downloadedFromZero && !leftoverRetried) {
-            // The bytes kept from an earlier interrupted download were bad: download once more from 0.
-            leftoverRetried = true;
-            continue;
-          }
-          throw hubError(
-            "HUB_CHECKSUM",
-            `the sha256 of the downloaded bytes is ${actual}, but the server announced ${expectedSha} (LFS): ` +
-              "the download is corrupt, nothing was kept",
-            { ...details, url },
-          );
-        }
-      }
-      await fs.promises.rename(incomplete, blob);
-      progress.done(size, false);
-      return;
-    }
-
-    const current = await fileSize(m, incomplete);
-    if (current > best) {
-      if (best >= 0) failures = 0;
-      best = current;
-    }
-    failures++;
-    if (failures >= ctx.maxTries || attempt >= ctx.maxTries * 20) throw withTries(failure!, attempt);
-    await sleep(
-      backoffMs(ctx, failures, failure === undefined ? undefined : retryable.get(failure)),
-      ctx.signal,
-    );
-  }
 }

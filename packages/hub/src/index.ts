@@ -41,6 +41,7 @@ export {
 } from "./hub-cache.js";
 export {
   type HubDownloadOptions,
+  type HubLockWaitEvent,
   type HubProgressEvent,
   hfFileDownload,
 } from "./hub-download.js";
