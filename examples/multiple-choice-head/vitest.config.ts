@@ -1,7 +1,7 @@
+// The Vulkan-environment helper the WebGPU backend's tests use (SwiftShader, else lavapipe, where the caller
+// names no driver), so this example's WebGPU test runs on the same driver as the backend's tests.
+import { LAVAPIPE_ICD, SWIFTSHADER_ICD, vulkanEnv } from "@deberta/testing/vulkan-env";
 import { defineConfig } from "vitest/config";
-// The WebGPU backend's own Vulkan-environment helper (SwiftShader, else lavapipe, where the caller names no
-// driver), so this example's WebGPU test runs on the same driver as the backend's tests.
-import { LAVAPIPE_ICD, SWIFTSHADER_ICD, vulkanEnv } from "../../packages/backend-webgpu/bench/vulkan-env.mjs";
 
 export default defineConfig({
   test: {

@@ -1,5 +1,5 @@
+import { LAVAPIPE_ICD, SWIFTSHADER_ICD, vulkanEnv } from "@deberta/testing/vulkan-env";
 import { defineConfig } from "vitest/config";
-import { LAVAPIPE_ICD, SWIFTSHADER_ICD, vulkanEnv } from "./bench/vulkan-env.mjs";
 
 // The default project runs on SwiftShader where the caller names no Vulkan driver; the f16 project prefers
 // lavapipe (shader-f16) and falls back to SwiftShader, where its tests skip with that reason.

@@ -16,8 +16,8 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { vulkanEnv } from "@deberta/testing/vulkan-env";
 import { ensureSynthetic, syntheticInput } from "./synthetic.mjs";
-import { vulkanEnv } from "./vulkan-env.mjs";
 
 // Before anything loads a Vulkan driver (Dawn in `webgpu`, and onnxruntime's own Dawn).
 Object.assign(process.env, vulkanEnv());

@@ -1,6 +1,5 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { DebertaConfig } from "@deberta/config";
 import { headRegistry } from "@deberta/heads";
 import {
@@ -11,22 +10,9 @@ import {
 } from "@deberta/heads/fixture-check";
 import { readWeightsFile } from "@deberta/hub";
 import type { Backend } from "@deberta/tensor";
+import { fixturesDir } from "@deberta/testing";
 
-/** The repository root (the folder with pnpm-workspace.yaml above this file). */
-export function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "pnpm-workspace.yaml"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error("no pnpm-workspace.yaml above this file");
-    dir = parent;
-  }
-  return dir;
-}
-
-/** The shared golden fixtures: `$DEBERTA_FIXTURES`, else `../shared/fixtures` beside the repository root. */
-export function fixturesDir(): string {
-  return process.env.DEBERTA_FIXTURES ?? path.resolve(repoRoot(), "../shared/fixtures");
-}
+export { fixturesDir };
 
 /** Every checkpoint folder of fixtures/models (variant/name) that has weights and a reference. */
 export function fixtureCheckpoints(): string[] {

@@ -1,7 +1,8 @@
 // Dawn needs a Vulkan driver. Where the caller names none (VK_ICD_FILENAMES / VK_DRIVER_FILES), the first of
 // the preferred ICD files that exists: SwiftShader from Debian's chromium package (what CI installs; no
 // shader-f16), or Mesa's lavapipe (bookworm-backports' Mesa 25 has shader-f16). Dawn also wants a writable
-// XDG_RUNTIME_DIR. Shared by the test projects (vitest.config.ts) and the benchmark.
+// XDG_RUNTIME_DIR. Shared by the WebGPU test projects (vitest.config.ts files) and the WebGPU benchmark; plain JavaScript so
+// that benchmark scripts run by Node import it as they are.
 import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
