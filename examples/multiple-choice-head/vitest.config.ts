@@ -5,6 +5,10 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // Tests load a checkpoint and compile WebGPU shaders on a software adapter: sized for CI's 2 cores while
+    // turbo runs every package's suite at once; no test asserts on wall-clock time.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     include: ["src/**/*.test.ts"],
     env: vulkanEnv([SWIFTSHADER_ICD, LAVAPIPE_ICD]),
   },

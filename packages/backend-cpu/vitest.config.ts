@@ -11,8 +11,8 @@ export default defineConfig({
   test: {
     // Tests compile WebAssembly, start worker pools and spawn processes (the relaxed-SIMD project). Sized for
     // CI's 2 cores while turbo runs every package's suite at once; no test asserts on wall-clock time.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     // Generates src/wasm/generated/kernels.ts when missing or stale (no-op after `npm run build`).
     globalSetup: ["./vitest.global-setup.ts"],
     projects: [

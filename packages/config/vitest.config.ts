@@ -5,8 +5,8 @@ export default defineConfig({
     // Tests read every fixture config and run property suites of thousands of cases. Sized for CI's 2 cores
     // while turbo runs every package's suite at once (vitest's 5 s default was seen to fail there); no test
     // asserts on wall-clock time.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     include: ["src/**/*.test.ts"],
   },
 });
