@@ -174,7 +174,7 @@ describe("DebertaForMultipleChoice on the CPU backend", () => {
   it.each(["wasm", "js"] as const)(
     "%s GEMM: logits and loss within 1e-5 of float64",
     {
-      timeout: 60_000,
+      timeout: 120_000,
     },
     async (gemm) => {
       const backend = await createCpuBackend({ gemm });
@@ -186,7 +186,7 @@ describe("DebertaForMultipleChoice on the CPU backend", () => {
     },
   );
 
-  it("names the argument at fault", { timeout: 60_000 }, async () => {
+  it("names the argument at fault", { timeout: 120_000 }, async () => {
     const backend = await createCpuBackend({ gemm: "js" });
     const model = await DebertaForMultipleChoice.from_pretrained(dir, { backend, config });
     try {
@@ -214,7 +214,7 @@ describe("DebertaForMultipleChoice on the CPU backend", () => {
   });
 
   it("overlapping calls with different numbers of choices each return what they return alone", {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     const backend = await createCpuBackend({ gemm: "wasm", threads: 2 });
     const model = await DebertaForMultipleChoice.from_pretrained(dir, { backend, config });

@@ -44,7 +44,7 @@ describe.each(Object.keys(backends))("cpu backend, %s GEMM", (gemm) => {
   });
 
   it("dispose() under calls in flight rejects them and later calls with HEAD_DISPOSED, and frees everything", {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     const before = backend.memory();
     const model = await DebertaForSequenceClassification.from_pretrained(fixture.dir, {

@@ -58,7 +58,7 @@ function run(script: string, cacheDir: string): Promise<string> {
     execFile(
       process.execPath,
       [script, server.url, cacheDir],
-      { timeout: 30_000, env: { PATH: process.env.PATH ?? "" } },
+      { timeout: 100_000, env: { PATH: process.env.PATH ?? "" } },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`${script} failed: ${stderr}`, { cause: error }));
         else resolve((JSON.parse(stdout) as { file: string }).file);
