@@ -1,6 +1,7 @@
-// The suite of activation epilogue, the in-place activations, the row softmax and their SIMD exp / erf, shared by
-// vmath.test.ts (SIMD128) and vmath.relaxed.test.ts (relaxed SIMD, run with the V8 flag). Not exported by the
-// package.
+// Tests of the activation epilogue, the in-place activations, the row softmax and their SIMD exp / erf, shared by
+// vmath.test.ts (SIMD128) and vmath.relaxed.test.ts (relaxed SIMD, run with the V8 flag): this file creates the
+// engines, the cases are in vmath-suite-elementary.ts, vmath-suite-epilogue.ts and vmath-suite-softmax.ts. Not
+// exported by the package.
 import { afterAll, beforeAll } from "vitest";
 import { GemmEngine } from "./gemm.js";
 import type { GemmExports, SimdKind } from "./kernels.js";
