@@ -83,7 +83,7 @@ const GELU_ZERO: f32 = -12.0;
 const TANH_A: f32 = 1.5957691216057308;
 const TANH_B: f32 = TANH_A * 0.044715;
 
-// Activation codes, shared with src/wasm/gemm.ts.
+// Activation codes, shared with src/wasm/gemm-options.ts (ACTIVATION_CODES).
 export const ACT_NONE: i32 = 0;
 export const ACT_GELU: i32 = 1;
 export const ACT_RELU: i32 = 2;

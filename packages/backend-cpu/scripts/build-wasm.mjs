@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles assembly/gemm.ts (which imports assembly/vmath.ts) with AssemblyScript into four WebAssembly variants and embeds them as base64
+// Compiles assembly/gemm.ts (which imports the other assembly/*.ts files) with AssemblyScript into four WebAssembly variants and embeds them as base64
 // strings in src/wasm/generated/kernels.ts (git-ignored; produced by `npm run build`, by `typecheck` and by
 // the vitest setup, so a fresh clone needs nothing committed):
 //

@@ -1,61 +1,37 @@
-import { Tensor } from "onnxruntime-common";
-import { type Encoding, padEncoding } from "./encoding.js";
+// The DebertaTokenizer class: construction and loading (from_pretrained, from_vocab_and_merges), special tokens,
+// vocabulary, encode / decode and the callable `tokenizer(text, options)`. What a call does with its options
+// lives in call-options.ts (validation, batching of inputs) and batch-encoding.ts (padding, output); the id
+// conversions of decode in token-ids.ts.
+import type { Tensor } from "onnxruntime-common";
+import { padRows, toBatchEncoding } from "./batch-encoding.js";
+import {
+  type BatchEncoding,
+  resolvePaddingTruncation,
+  type TokenizerCallOptions,
+  toBatch,
+} from "./call-options.js";
+import type { Encoding } from "./encoding.js";
 import { argumentError, TokenizerError } from "./errors.js";
 import { buildHubLayoutSpec, DEBERTA_SPECIAL_TOKENS, parseMergesText } from "./hub-layout.js";
 import { joinLocation, parseJsonFile, readTextFile } from "./load.js";
+import { cleanUpTokenization, type IdsLike, toIdList } from "./token-ids.js";
 import {
   parseTokenizerConfig,
   SPECIAL_TOKEN_KEYS,
   type SpecialTokenKey,
   type TokenizerConfig,
-  UNLIMITED_LENGTH,
 } from "./tokenizer-config.js";
-import {
-  type SequenceInput,
-  TokenizerCore,
-  type TruncationParams,
-  type TruncationStrategy,
-} from "./tokenizer-core.js";
+import { type SequenceInput, TokenizerCore, type TruncationParams } from "./tokenizer-core.js";
 import { parseTokenizerJson, parseVocab, type TokenizerSpec } from "./tokenizer-json.js";
 
-export type PaddingOption = boolean | "longest" | "max_length" | "do_not_pad";
-export type TruncationOption = boolean | TruncationStrategy | "do_not_truncate";
-
-/** Options of `tokenizer(text, options)`, with transformers' names and defaults. */
-export interface TokenizerCallOptions {
-  text_pair?: string | readonly string[] | readonly (readonly string[])[] | null;
-  add_special_tokens?: boolean;
-  padding?: PaddingOption;
-  truncation?: TruncationOption;
-  max_length?: number | null;
-  stride?: number;
-  pad_to_multiple_of?: number | null;
-  is_split_into_words?: boolean;
-  return_overflowing_tokens?: boolean;
-  return_offsets_mapping?: boolean;
-  return_special_tokens_mask?: boolean;
-  return_token_type_ids?: boolean;
-  return_attention_mask?: boolean;
-  /** Return onnxruntime-common int64 `Tensor`s of shape [batch, length] instead of number arrays. */
-  return_tensor?: boolean;
-}
-
-type Row<T> = T[];
-/** Unbatched (one sequence) or batched (one row per sequence or overflowing window). */
-export type Field<T> = Row<T> | Row<T>[];
-
-export interface BatchEncoding {
-  input_ids: Field<number> | Tensor;
-  attention_mask?: Field<number> | Tensor;
-  token_type_ids?: Field<number> | Tensor;
-  offset_mapping?: Field<[number, number]>;
-  special_tokens_mask?: Field<number> | Tensor;
-  overflow_to_sample_mapping?: number[];
-  /** Word index of each token of row `batchIndex` (null for special tokens and padding). */
-  word_ids(batchIndex?: number): (number | null)[];
-  /** 0 / 1 for tokens of the first / second sequence of row `batchIndex`, null otherwise. */
-  sequence_ids(batchIndex?: number): (number | null)[];
-}
+export type {
+  BatchEncoding,
+  Field,
+  PaddingOption,
+  TokenizerCallOptions,
+  TruncationOption,
+} from "./call-options.js";
+export { cleanUpTokenization } from "./token-ids.js";
 
 export interface DecodeOptions {
   skip_special_tokens?: boolean;
@@ -69,14 +45,6 @@ export interface DebertaTokenizerOptions {
   padding_side?: "right" | "left";
   truncation_side?: "right" | "left";
 }
-
-/**
- * Rows are padded in memory, eight parallel arrays each; past this length that is gigabytes (and past 2^32
- * an invalid array length), so a max_length like transformers' "unlimited" 1e30 is refused instead.
- */
-const MAX_PADDED_LENGTH = 2 ** 24;
-
-type IdsLike = readonly number[] | readonly bigint[] | Tensor | BigInt64Array | Int32Array;
 
 export interface DebertaTokenizer {
   /** Tokenizes one text (or pair), or a batch; see {@link TokenizerCallOptions}. */
@@ -363,7 +331,7 @@ export class DebertaTokenizer {
       pairs = pair.batch;
     }
     const addSpecialTokens = options.add_special_tokens ?? true;
-    const { padding, truncation, maxLength } = this.resolvePaddingTruncation(options);
+    const { padding, truncation, maxLength } = resolvePaddingTruncation(options, this.model_max_length);
     const stride = options.stride ?? 0;
     if (!Number.isInteger(stride) || stride < 0)
       throw argumentError("stride", `must be a non-negative integer, got ${stride}`);
@@ -390,205 +358,16 @@ export class DebertaTokenizer {
     });
 
     if (padding !== undefined) {
-      // A loop, not Math.max(...rows): overflow can produce more rows than a call may have arguments.
-      let length = 0;
-      if (padding === "max_length") length = maxLength!;
-      else for (const row of rows) if (row.ids.length > length) length = row.ids.length;
-      const multiple = options.pad_to_multiple_of;
-      if (multiple !== undefined && multiple !== null) {
-        if (!Number.isInteger(multiple) || multiple <= 0) {
-          throw argumentError("pad_to_multiple_of", `must be a positive integer, got ${multiple}`);
-        }
-        length = Math.ceil(length / multiple) * multiple;
-      }
-      if (length > MAX_PADDED_LENGTH) {
-        throw new TokenizerError(
-          "TOKENIZER_PADDING",
-          `Cannot pad to ${length} tokens: more than ${MAX_PADDED_LENGTH} per row (check max_length / pad_to_multiple_of)`,
-          { argument: padding === "max_length" ? "max_length" : "pad_to_multiple_of" },
-        );
-      }
-      const padId = this.pad_token_id;
-      if (padId === null) throw argumentError("padding", "this tokenizer has no pad_token, so it cannot pad");
-      for (const row of rows) padEncoding(row, { length, padId, padTypeId: 0, side: this.padding_side });
+      padRows(rows, padding, maxLength, options.pad_to_multiple_of, this.pad_token_id, this.padding_side);
     }
 
     // A single input stays unbatched unless overflow turned it into several windows (as in transformers).
     const batched = isBatched || options.return_overflowing_tokens === true;
-    return this.toBatchEncoding(
+    return toBatchEncoding(
       rows,
       batched,
       options,
       options.return_overflowing_tokens ? sampleMapping : undefined,
     );
   }
-
-  private resolvePaddingTruncation(options: TokenizerCallOptions): {
-    padding: "longest" | "max_length" | undefined;
-    truncation: TruncationStrategy | undefined;
-    maxLength: number | undefined;
-  } {
-    const { padding: paddingOption = false } = options;
-    let maxLength = options.max_length ?? undefined;
-    if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 0)) {
-      throw argumentError("max_length", `must be a non-negative integer, got ${maxLength}`);
-    }
-    let padding: "longest" | "max_length" | undefined;
-    if (paddingOption === true || paddingOption === "longest") padding = "longest";
-    else if (paddingOption === "max_length") padding = "max_length";
-    else if (paddingOption !== false && paddingOption !== "do_not_pad") {
-      throw argumentError(
-        "padding",
-        `must be true, false, 'longest', 'max_length' or 'do_not_pad', got ${JSON.stringify(paddingOption)}`,
-      );
-    }
-    // transformers: a max_length without a truncation flag means 'longest_first'.
-    const truncationOption = options.truncation ?? maxLength !== undefined;
-    let truncation: TruncationStrategy | undefined;
-    if (truncationOption === true || truncationOption === "longest_first") truncation = "longest_first";
-    else if (truncationOption === "only_first" || truncationOption === "only_second")
-      truncation = truncationOption;
-    else if (truncationOption !== false && truncationOption !== "do_not_truncate") {
-      throw argumentError(
-        "truncation",
-        `must be true, false, 'longest_first', 'only_first', 'only_second' or 'do_not_truncate', got ${JSON.stringify(truncationOption)}`,
-      );
-    }
-    if (maxLength === undefined && (truncation !== undefined || padding === "max_length")) {
-      if (this.model_max_length >= UNLIMITED_LENGTH) {
-        if (padding === "max_length") {
-          throw argumentError(
-            "max_length",
-            "padding 'max_length' needs a max_length: this tokenizer has no model_max_length",
-          );
-        }
-        truncation = undefined;
-      } else {
-        maxLength = this.model_max_length;
-      }
-    }
-    return { padding, truncation, maxLength };
-  }
-
-  private toBatchEncoding(
-    rows: Encoding[],
-    batched: boolean,
-    options: TokenizerCallOptions,
-    sampleMapping: number[] | undefined,
-  ): BatchEncoding {
-    const pick = <T>(get: (e: Encoding) => T[]): Field<T> => (batched ? rows.map(get) : get(rows[0]!));
-    const asTensor = (get: (e: Encoding) => number[], name: string): Tensor => {
-      const length = rows[0]?.ids.length ?? 0;
-      if (rows.some((r) => r.ids.length !== length)) {
-        throw new TokenizerError(
-          "TOKENIZER_PADDING",
-          `Cannot return \`${name}\` as a tensor: rows have different lengths; pass padding: true (or 'max_length')`,
-          { argument: "return_tensor" },
-        );
-      }
-      const data = new BigInt64Array(rows.length * length);
-      rows.forEach((r, i) => {
-        const values = get(r);
-        for (let j = 0; j < length; j++) data[i * length + j] = BigInt(values[j]!);
-      });
-      return new Tensor("int64", data, [rows.length, length]);
-    };
-    const field = (get: (e: Encoding) => number[], name: string) =>
-      options.return_tensor ? asTensor(get, name) : pick(get);
-
-    const out: Omit<BatchEncoding, "word_ids" | "sequence_ids"> = {
-      input_ids: field((e) => e.ids, "input_ids"),
-    };
-    if (options.return_token_type_ids ?? true) out.token_type_ids = field((e) => e.typeIds, "token_type_ids");
-    if (options.return_attention_mask ?? true)
-      out.attention_mask = field((e) => e.attentionMask, "attention_mask");
-    if (options.return_special_tokens_mask) {
-      out.special_tokens_mask = field((e) => e.specialTokensMask, "special_tokens_mask");
-    }
-    if (options.return_offsets_mapping)
-      out.offset_mapping = pick((e) => e.starts.map((s, i): [number, number] => [s, e.ends[i]!]));
-    if (sampleMapping !== undefined) out.overflow_to_sample_mapping = sampleMapping;
-    const rowAt = (batchIndex: number | undefined): Encoding => {
-      const index = batchIndex ?? 0;
-      const row = rows[index];
-      if (row === undefined)
-        throw argumentError("batchIndex", `must be in [0, ${rows.length}), got ${index}`);
-      return row;
-    };
-    // Methods are non-enumerable so that the result serialises and compares like plain data.
-    Object.defineProperty(out, "word_ids", {
-      value: (i?: number) => [...rowAt(i).wordIds],
-      enumerable: false,
-    });
-    Object.defineProperty(out, "sequence_ids", {
-      value: (i?: number) => [...rowAt(i).sequenceIds],
-      enumerable: false,
-    });
-    return out as BatchEncoding;
-  }
-}
-
-function toBatch(
-  value: unknown,
-  splitWords: boolean,
-  argument: string,
-): { batch: SequenceInput[]; isBatched: boolean } {
-  const isStringList = (v: unknown): v is string[] =>
-    Array.isArray(v) && v.every((x) => typeof x === "string");
-  if (!splitWords) {
-    if (typeof value === "string") return { batch: [value], isBatched: false };
-    if (isStringList(value)) return { batch: value, isBatched: true };
-    throw argumentError(argument, `must be a string or an array of strings, got ${describeValue(value)}`);
-  }
-  if (isStringList(value)) return { batch: [value], isBatched: false };
-  if (Array.isArray(value) && value.every(isStringList)) return { batch: value, isBatched: true };
-  throw argumentError(
-    argument,
-    `with is_split_into_words it must be an array of words or an array of such arrays, got ${describeValue(value)}`,
-  );
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array with non-string items";
-  return typeof value;
-}
-
-function toIdList(ids: IdsLike, argument: string): number[] {
-  let values: ArrayLike<number | bigint>;
-  if (Array.isArray(ids) || ArrayBuffer.isView(ids)) {
-    values = ids as ArrayLike<number | bigint>;
-  } else {
-    const tensor = ids as Tensor;
-    if (tensor.type !== "int64" && tensor.type !== "int32") {
-      throw argumentError(argument, `expected an int64 or int32 tensor, got ${tensor.type}`);
-    }
-    values = tensor.data as BigInt64Array | Int32Array;
-  }
-  const out = new Array<number>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = Number(values[i]);
-    if (!Number.isInteger(v) || v < 0)
-      throw argumentError(
-        argument,
-        `ids must be non-negative integers, got ${String(values[i])} at index ${i}`,
-      );
-    out[i] = v;
-  }
-  return out;
-}
-
-/** transformers' `clean_up_tokenization`: removes spaces before punctuation and contractions. */
-export function cleanUpTokenization(text: string): string {
-  return text
-    .replaceAll(" .", ".")
-    .replaceAll(" ?", "?")
-    .replaceAll(" !", "!")
-    .replaceAll(" ,", ",")
-    .replaceAll(" ' ", "'")
-    .replaceAll(" n't", "n't")
-    .replaceAll(" 'm", "'m")
-    .replaceAll(" 's", "'s")
-    .replaceAll(" 've", "'ve")
-    .replaceAll(" 're", "'re");
 }
