@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { caseRng, type Rng } from "@deberta/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { DebertaConfig } from "./deberta-config.js";
 import { DebertaConfigError } from "./errors.js";
@@ -14,30 +15,6 @@ import { DebertaConfigError } from "./errors.js";
 const SEED = 14_0200;
 const CASES = 10_000;
 const TIMEOUT_MS = 60_000;
-
-/** mulberry32: small, seedable, and one instance per case so that a case reproduces from its index. */
-class Rng {
-  private state: number;
-  constructor(seed: number, index: number) {
-    this.state = (Math.imul(seed, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-}
 
 /** microsoft/deberta-base's config.json, plus labels: every kind of key the loader reads. */
 const BASE = {
@@ -173,7 +150,7 @@ describe("fuzz: config.json through DebertaConfig's loaders", () => {
     () => {
       const outcomes = new Map<string, number>();
       for (let i = 0; i < CASES; i++) {
-        const r = new Rng(SEED, i);
+        const r = caseRng(SEED, i);
         const doc = randomConfig(r, true);
         const result = outcome(
           () => use(DebertaConfig.from_dict(doc, { source: "fuzz/config.json" })),
@@ -193,7 +170,7 @@ describe("fuzz: config.json through DebertaConfig's loaders", () => {
     async () => {
       const outcomes = new Map<string, number>();
       for (let i = 0; i < CASES; i++) {
-        const r = new Rng(SEED + 1, i);
+        const r = caseRng(SEED + 1, i);
         const doc = randomConfig(r, false);
         let text: string;
         try {

@@ -1,5 +1,6 @@
 // Helpers of the loader fuzz tests (never part of the package build): a seeded PRNG, so that every run
 // replays the same cases and a failure names a case that can be replayed alone, and the outcome check.
+import { Rng as TestRng } from "@deberta/testing";
 import { expect } from "vitest";
 import { WeightsError, type WeightsErrorCode } from "./errors.js";
 
@@ -11,50 +12,16 @@ const CODES: ReadonlySet<WeightsErrorCode> = new Set<WeightsErrorCode>([
   "WEIGHTS_UNSAFE_PICKLE",
 ]);
 
-/** mulberry32: small, fast, and good enough to spread cases; the same seed always gives the same cases. */
-export class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** An integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
-
-  bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.int(256);
-    return out;
-  }
-
+/** The tests' seeded generator (@deberta/testing), plus the edge values a binary reader must survive. */
+export class Rng extends TestRng {
   /** A "sizeable" number: mostly small, sometimes at the edges of the integer ranges a reader must survive. */
   edgyInt(): number {
     return this.pick([
       0,
       1,
       2,
-      this.int(16),
-      this.int(1000),
+      this.below(16),
+      this.below(1000),
       255,
       256,
       65_535,

@@ -51,7 +51,7 @@ function le(value: number | bigint, bytes: number): Uint8Array {
 
 /** A length field of `size` bytes followed by that many bytes, or a lying (often huge) length. */
 function counted(rng: Rng, size: number): Uint8Array {
-  const body = rng.bytes(rng.int(12));
+  const body = rng.bytes(rng.below(12));
   if (rng.chance(0.7)) return concat(le(body.length, size), body);
   return concat(le(rng.edgyInt(), size), body);
 }
@@ -71,7 +71,7 @@ function line(rng: Rng): Uint8Array {
     "\\u12",
     "\\U0010ffff",
     "",
-    "x".repeat(rng.int(40)),
+    "x".repeat(rng.below(40)),
   ]);
   return encoder.encode(rng.chance(0.95) ? `${text}\n` : text);
 }
@@ -88,7 +88,7 @@ const NO_ARG = [
 
 /** One opcode with a plausible (or deliberately broken) argument. */
 function randomOp(rng: Rng): Uint8Array {
-  switch (rng.int(14)) {
+  switch (rng.below(14)) {
     case 0:
     case 1:
     case 2:
@@ -107,7 +107,7 @@ function randomOp(rng: Rng): Uint8Array {
       );
     }
     case 6:
-      return concat([rng.pick([0x4b, 0x68, 0x71, 0x55, 0x43, 0x8c, 0x82, 0x80])], [rng.int(256)]);
+      return concat([rng.pick([0x4b, 0x68, 0x71, 0x55, 0x43, 0x8c, 0x82, 0x80])], [rng.below(256)]);
     case 7:
       return concat([rng.pick([0x4a, 0x6a, 0x72, 0x58, 0x42, 0x54, 0x84])], le(rng.edgyInt(), 4));
     case 8:
@@ -127,9 +127,9 @@ function randomOp(rng: Rng): Uint8Array {
 
 /** Deeply nested lists, tuples or marks: the interpreter must not recurse, nor the value walk below. */
 function deepNesting(rng: Rng): Uint8Array {
-  const depth = 1 + rng.int(20_000);
+  const depth = 1 + rng.below(20_000);
   const parts: Uint8Array[] = [Uint8Array.of(0x80, 2)];
-  switch (rng.int(4)) {
+  switch (rng.below(4)) {
     case 0: // [[[...]]]
       parts.push(new Uint8Array(depth).fill(0x5d), new Uint8Array(depth - 1).fill(0x61));
       break;
@@ -137,12 +137,12 @@ function deepNesting(rng: Rng): Uint8Array {
       parts.push(Uint8Array.of(0x4e), new Uint8Array(depth).fill(0x85));
       break;
     case 2: // MARK MARK MARK ... TUPLE TUPLE ...
-      parts.push(new Uint8Array(depth).fill(0x28), new Uint8Array(rng.int(depth + 2)).fill(0x74));
+      parts.push(new Uint8Array(depth).fill(0x28), new Uint8Array(rng.below(depth + 2)).fill(0x74));
       break;
     default: // a list that contains itself, appended again and again
       parts.push(
         Uint8Array.of(0x5d, 0x71, 0),
-        ...Array.from({ length: 1 + rng.int(50) }, () => Uint8Array.of(0x68, 0, 0x61)),
+        ...Array.from({ length: 1 + rng.below(50) }, () => Uint8Array.of(0x68, 0, 0x61)),
       );
   }
   parts.push(Uint8Array.of(0x2e));
@@ -152,7 +152,7 @@ function deepNesting(rng: Rng): Uint8Array {
 function randomStream(rng: Rng): Uint8Array {
   if (rng.chance(0.05)) return deepNesting(rng);
   const ops: Uint8Array[] = rng.chance(0.8) ? [Uint8Array.of(0x80, rng.pick([2, 2, 4, 5, 0, 255]))] : [];
-  for (let n = rng.int(40); n > 0; n--) ops.push(randomOp(rng));
+  for (let n = rng.below(40); n > 0; n--) ops.push(randomOp(rng));
   if (rng.chance(0.9)) ops.push(Uint8Array.of(0x2e));
   return concat(...ops);
 }
@@ -182,14 +182,14 @@ const SPECS: TorchTensorSpec[] = [
 /** A valid state dict pickle with a few bytes changed, cut short, or spliced with random opcodes. */
 function mutatedStateDict(rng: Rng, legacy: boolean): Uint8Array {
   const bytes = stateDictPickle(SPECS, legacy).slice();
-  switch (rng.int(3)) {
+  switch (rng.below(3)) {
     case 0:
-      for (let n = 1 + rng.int(3); n > 0; n--) bytes[rng.int(bytes.length)] = rng.int(256);
+      for (let n = 1 + rng.below(3); n > 0; n--) bytes[rng.below(bytes.length)] = rng.below(256);
       return bytes;
     case 1:
-      return bytes.subarray(0, rng.int(bytes.length));
+      return bytes.subarray(0, rng.below(bytes.length));
     default: {
-      const at = rng.int(bytes.length);
+      const at = rng.below(bytes.length);
       return concat(bytes.subarray(0, at), randomOp(rng), bytes.subarray(at));
     }
   }
@@ -240,7 +240,7 @@ describe("pickle readers under fuzzing (10,000 seeded cases each)", () => {
         // A damaged preamble too.
         return concat(
           mutatedStateDict(rng, true).subarray(0, 0),
-          legacyPreamble().subarray(0, rng.int(60)),
+          legacyPreamble().subarray(0, rng.below(60)),
           pickle,
         );
       },

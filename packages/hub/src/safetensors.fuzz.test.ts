@@ -25,7 +25,7 @@ const ODD_STRINGS = [
 ];
 
 function randomValue(rng: Rng, depth = 0): unknown {
-  switch (rng.int(depth > 2 ? 6 : 8)) {
+  switch (rng.below(depth > 2 ? 6 : 8)) {
     case 0:
       return rng.edgyInt();
     case 1:
@@ -39,10 +39,10 @@ function randomValue(rng: Rng, depth = 0): unknown {
     case 5:
       return [];
     case 6:
-      return Array.from({ length: rng.int(4) }, () => randomValue(rng, depth + 1));
+      return Array.from({ length: rng.below(4) }, () => randomValue(rng, depth + 1));
     default:
       return Object.fromEntries(
-        Array.from({ length: rng.int(3) }, () => [rng.pick(ODD_STRINGS), randomValue(rng, depth + 1)]),
+        Array.from({ length: rng.below(3) }, () => [rng.pick(ODD_STRINGS), randomValue(rng, depth + 1)]),
       );
   }
 }
@@ -53,9 +53,9 @@ function validFile(rng: Rng): Uint8Array {
   if (rng.chance(0.3)) header.__metadata__ = { format: "pt" };
   const parts: Uint8Array[] = [];
   let offset = 0;
-  for (let t = rng.int(4); t >= 0; t--) {
+  for (let t = rng.below(4); t >= 0; t--) {
     const dtype = rng.pick(DTYPES);
-    const shape = Array.from({ length: rng.int(3) }, () => rng.int(4));
+    const shape = Array.from({ length: rng.below(3) }, () => rng.below(4));
     const size = shape.reduce((a, b) => a * b, 1) * STORED_DTYPES[dtype].size;
     const name = `t${t}.${rng.pick(["weight", "bias", "__proto__", "constructor"])}`;
     header[name] = { dtype, shape, data_offsets: [offset, offset + size] };
@@ -77,12 +77,12 @@ function validFile(rng: Rng): Uint8Array {
 }
 
 function withHeader(header: unknown, data: Uint8Array, rng: Rng): Uint8Array {
-  let json = new TextEncoder().encode(JSON.stringify(header) + " ".repeat(rng.int(8)));
-  if (rng.chance(0.1)) json = json.subarray(0, rng.int(json.length + 1));
+  let json = new TextEncoder().encode(JSON.stringify(header) + " ".repeat(rng.below(8)));
+  if (rng.chance(0.1)) json = json.subarray(0, rng.below(json.length + 1));
   const out = new Uint8Array(8 + json.length + data.length);
   let length = BigInt(json.length);
-  if (rng.chance(0.15)) length = BigInt(Math.max(0, rng.edgyInt())) + BigInt(rng.int(3));
-  if (rng.chance(0.05)) length = (1n << 63n) + BigInt(rng.int(100));
+  if (rng.chance(0.15)) length = BigInt(Math.max(0, rng.edgyInt())) + BigInt(rng.below(3));
+  if (rng.chance(0.05)) length = (1n << 63n) + BigInt(rng.below(100));
   new DataView(out.buffer).setBigUint64(0, length & 0xffff_ffff_ffff_ffffn, true);
   out.set(json, 8);
   out.set(data, 8 + json.length);
@@ -99,7 +99,7 @@ function mutatedHeader(rng: Rng): Uint8Array {
   >;
   const data = file.subarray(8 + length);
   const keys = Object.keys(header);
-  for (let n = 1 + rng.int(3); n > 0; n--) {
+  for (let n = 1 + rng.below(3); n > 0; n--) {
     const key = rng.pick(keys);
     const entry = header[key];
     const field = rng.pick(["dtype", "shape", "data_offsets", "entry", "new", "metadata"]);
@@ -110,28 +110,28 @@ function mutatedHeader(rng: Rng): Uint8Array {
       if (field === "data_offsets" && rng.chance(0.5)) {
         entry.data_offsets = [rng.edgyInt(), rng.edgyInt()];
       } else if (field === "shape" && rng.chance(0.5)) {
-        entry.shape = Array.from({ length: rng.int(6) }, () => rng.edgyInt());
+        entry.shape = Array.from({ length: rng.below(6) }, () => rng.edgyInt());
       } else {
         entry[field] = randomValue(rng);
       }
     }
   }
-  return withHeader(header, rng.chance(0.2) ? data.subarray(0, rng.int(data.length + 1)) : data, rng);
+  return withHeader(header, rng.chance(0.2) ? data.subarray(0, rng.below(data.length + 1)) : data, rng);
 }
 
 /** Byte-level damage to a valid file: flips, truncation, insertion. */
 function mutatedBytes(rng: Rng): Uint8Array {
   let bytes = validFile(rng).slice();
-  switch (rng.int(3)) {
+  switch (rng.below(3)) {
     case 0:
-      for (let n = 1 + rng.int(4); n > 0; n--) bytes[rng.int(bytes.length)] = rng.int(256);
+      for (let n = 1 + rng.below(4); n > 0; n--) bytes[rng.below(bytes.length)] = rng.below(256);
       break;
     case 1:
-      bytes = bytes.subarray(0, rng.int(bytes.length));
+      bytes = bytes.subarray(0, rng.below(bytes.length));
       break;
     default: {
-      const at = rng.int(bytes.length);
-      const extra = rng.bytes(1 + rng.int(16));
+      const at = rng.below(bytes.length);
+      const extra = rng.bytes(1 + rng.below(16));
       const out = new Uint8Array(bytes.length + extra.length);
       out.set(bytes.subarray(0, at));
       out.set(extra, at);
@@ -143,11 +143,11 @@ function mutatedBytes(rng: Rng): Uint8Array {
 }
 
 function safetensorsCase(rng: Rng): Uint8Array {
-  const kind = rng.int(10);
+  const kind = rng.below(10);
   if (kind < 5) return mutatedHeader(rng);
   if (kind < 8) return mutatedBytes(rng);
-  if (kind < 9) return withHeader(randomValue(rng), rng.bytes(rng.int(64)), rng);
-  return rng.bytes(rng.int(40));
+  if (kind < 9) return withHeader(randomValue(rng), rng.bytes(rng.below(64)), rng);
+  return rng.bytes(rng.below(40));
 }
 
 describe("safetensors readers under fuzzing (10,000 seeded cases each)", () => {

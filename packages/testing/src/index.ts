@@ -7,3 +7,4 @@ export {
   type ReferenceTensor,
 } from "./checkpoint.js";
 export { findRepoRoot, fixturesDir, modelsDir } from "./fixtures-dir.js";
+export { caseRng, Rng } from "./rng.js";

@@ -2,20 +2,16 @@
  * Seeded generators and the outcome check shared by the `*.fuzz.test.ts` files. Every case is a pure
  * function of (seed, index), so a failure message's index reproduces it without the rest of the run.
  */
-import { TokenizerError } from "../src/errors.js";
-import { Rng } from "./gpt2-corpus.js";
 
-export { Rng };
+import { caseRng, Rng } from "@deberta/testing";
+import { TokenizerError } from "../src/errors.js";
+
+export { caseRng, Rng };
 
 /** The case count each fuzz target runs; the issue asks for at least 10,000. */
 export const FUZZ_CASES = 10_000;
 /** Generous for a slow, loaded machine; each target takes a few seconds on an idle one. */
 export const FUZZ_TIMEOUT_MS = 60_000;
-
-/** One independent generator per case, so that case `i` does not depend on what cases 0..i-1 drew. */
-export function caseRng(seed: number, index: number): Rng {
-  return new Rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0);
-}
 
 const cp = (point: number) => String.fromCodePoint(point);
 

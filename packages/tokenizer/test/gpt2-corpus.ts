@@ -10,6 +10,8 @@
  */
 
 /** The kinds of line the corpus cycles through, in order. */
+import { Rng as TestRng } from "@deberta/testing";
+
 export const CORPUS_CATEGORIES = [
   "prose",
   "code",
@@ -35,36 +37,8 @@ export interface CorpusLine {
 /** Code points that the differential corpus must not contain (see the file comment). */
 export const EXCLUDED_CODE_POINTS: readonly number[] = [0x85, 0xfeff];
 
-/** A small, fast, seedable PRNG (mulberry32) with the helpers the generators need. */
-export class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** Integer in [min, max] (both inclusive). */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-
+/** The tests' seeded generator (@deberta/testing), plus what the corpus generators need on top of it. */
+export class Rng extends TestRng {
   /** `count` results of `make`, joined by `sep` (a string, or a function called between items). */
   repeat(count: number, make: () => string, sep: string | (() => string) = ""): string {
     let out = "";
