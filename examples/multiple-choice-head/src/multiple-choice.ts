@@ -8,6 +8,7 @@
 // classifier.weight [1, pooler_hidden_size], classifier.bias [1].
 
 import {
+  ContextPooler,
   crossEntropy,
   DebertaPreTrainedModel,
   type HeadCallInputs,
@@ -15,7 +16,7 @@ import {
   HeadError,
   type HeadTensors,
 } from "@deberta/heads";
-import { activationOf, type WeightBinder } from "@deberta/model";
+import type { WeightBinder } from "@deberta/model";
 import { Tensor, type TensorHandle } from "@deberta/tensor";
 
 /**
@@ -32,18 +33,14 @@ const PER_CHOICE = ["input_ids", "attention_mask", "token_type_ids", "position_i
 
 export class DebertaForMultipleChoice extends DebertaPreTrainedModel {
   static override readonly architecture = "DebertaForMultipleChoice";
-  declare private pooler: { weight: TensorHandle; bias: TensorHandle };
+  declare private pooler: ContextPooler;
   declare private classifier: { weight: TensorHandle; bias: TensorHandle };
 
   protected loadHead(w: WeightBinder): void {
     const c = this.config;
     const pooled = c.pooler_hidden_size;
-    // An activation this library lacks is a typed error naming the config key, at load rather than at call.
-    activationOf(c.pooler_hidden_act, "pooler_hidden_act");
-    this.pooler = {
-      weight: w.take("pooler.dense.weight", [pooled, c.hidden_size], { base: false, linear: true }),
-      bias: w.take("pooler.dense.bias", [pooled], { base: false }),
-    };
+    // transformers' ContextPooler, as the sequence-classification head uses it (public in @deberta/heads).
+    this.pooler = ContextPooler.load(w, c);
     this.classifier = {
       weight: w.take("classifier.weight", [1, pooled], { base: false, linear: true }),
       bias: w.take("classifier.bias", [1], { base: false }),
@@ -82,18 +79,11 @@ export class DebertaForMultipleChoice extends DebertaPreTrainedModel {
 
   protected forwardHead(hidden: TensorHandle, inputs: HeadCallInputs): HeadTensors {
     const { numChoices } = inputs as FlatCall;
-    const [rows, , width] = hidden.shape as [number, number, number];
-    const first = this.ops.slice(hidden, [0], [1], [1]);
-    const token = this.ops.reshape(first, [rows, width]);
-    const pooled = this.ops.linear(
-      token,
-      this.pooler.weight,
-      this.pooler.bias,
-      activationOf(this.config.pooler_hidden_act, "pooler_hidden_act"),
-    );
+    const rows = hidden.shape[0]!;
+    const pooled = this.pooler.forward(this.ops, hidden);
     const scores = this.ops.linear(pooled, this.classifier.weight, this.classifier.bias);
     const logits = this.ops.reshape(scores, [rows / numChoices, numChoices]);
-    this.ops.free(first, token, pooled, scores);
+    this.ops.free(pooled, scores);
     return { logits };
   }
 

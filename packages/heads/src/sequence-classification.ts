@@ -3,26 +3,23 @@
 // over rows whose label ≥ 0 for 1-D labels, soft-label cross-entropy when labels have the logits' shape;
 // "regression" → MSE, "single_label_classification" → cross-entropy, "multi_label_classification" → BCE.
 
-import { activationOf, type WeightBinder } from "@deberta/model";
+import type { WeightBinder } from "@deberta/model";
 import type { Tensor, TensorHandle } from "@deberta/tensor";
 import { Tensor as OrtTensor } from "@deberta/tensor";
+import { ContextPooler } from "./context-pooler.js";
 import { HeadError } from "./errors.js";
 import { bceWithLogits, crossEntropy, meanSquaredError, softCrossEntropy } from "./losses.js";
 import { DebertaPreTrainedModel, type HeadCallInputs, type HeadTensors, numbersOf } from "./pretrained.js";
 
 export class DebertaForSequenceClassification extends DebertaPreTrainedModel {
   static override readonly architecture = "DebertaForSequenceClassification";
-  declare private pooler: { weight: TensorHandle; bias: TensorHandle };
+  declare private pooler: ContextPooler;
   declare private classifier: { weight: TensorHandle; bias: TensorHandle };
 
   protected loadHead(w: WeightBinder): void {
     const c = this.config;
     const pooled = c.pooler_hidden_size;
-    activationOf(c.pooler_hidden_act, "pooler_hidden_act");
-    this.pooler = {
-      weight: w.take("pooler.dense.weight", [pooled, c.hidden_size], { base: false, linear: true }),
-      bias: w.take("pooler.dense.bias", [pooled], { base: false }),
-    };
+    this.pooler = ContextPooler.load(w, c);
     this.classifier = {
       weight: w.take("classifier.weight", [c.num_labels, pooled], { base: false, linear: true }),
       bias: w.take("classifier.bias", [c.num_labels], { base: false }),
@@ -30,17 +27,9 @@ export class DebertaForSequenceClassification extends DebertaPreTrainedModel {
   }
 
   protected forwardHead(hidden: TensorHandle): HeadTensors {
-    const [batch, , width] = hidden.shape as [number, number, number];
-    const first = this.ops.slice(hidden, [0], [1], [1]);
-    const token = this.ops.reshape(first, [batch, width]);
-    const pooled = this.ops.linear(
-      token,
-      this.pooler.weight,
-      this.pooler.bias,
-      activationOf(this.config.pooler_hidden_act, "pooler_hidden_act"),
-    );
+    const pooled = this.pooler.forward(this.ops, hidden);
     const logits = this.ops.linear(pooled, this.classifier.weight, this.classifier.bias);
-    this.ops.free(first, token, pooled);
+    this.ops.free(pooled);
     return { logits };
   }
 
