@@ -1,8 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/** Builds the WebAssembly kernels (src/wasm/generated/kernels.ts) if they are missing or out of date. */
+/**
+ * Builds the WebAssembly kernels (src/wasm/generated/kernels.ts) and the native addon
+ * (dist/native/deberta_cpu.node) if they are missing or out of date (no-ops after `npm run build`; the
+ * native build prints one line and does nothing where no C++ compiler exists).
+ */
 export default function setup(): void {
-  const script = fileURLToPath(new URL("./scripts/build-wasm.mjs", import.meta.url));
-  execFileSync(process.execPath, [script], { stdio: "inherit" });
+  for (const script of ["./scripts/build-wasm.mjs", "./scripts/build-native.mjs"])
+    execFileSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url))], { stdio: "inherit" });
 }

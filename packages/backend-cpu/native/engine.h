@@ -1,0 +1,67 @@
+// The GEMM engine: one instruction-set path, one thread pool, scratch buffers; and Linear weights packed
+// for it. All dimensions reaching these functions were checked by binding.cc (and before that by the
+// TypeScript side).
+#pragma once
+#include <stddef.h>
+
+#include "isa.h"
+#include "thread_pool.h"
+
+namespace deberta {
+
+// Status codes returned to JavaScript (src/native/addon.ts, NATIVE_STATUS).
+enum Status {
+  OK = 0,
+  ERR_ARGUMENT = 1,         // a value of the wrong type
+  ERR_SHAPE = 2,            // a dimension, offset or length that does not fit the arrays given
+  ERR_OUT_OF_MEMORY = 3,    // an allocation failed
+  ERR_ISA_UNSUPPORTED = 4,  // the instruction-set path asked for is not compiled in or not run by this CPU
+  ERR_DISPOSED = 5,         // an engine or packed weight used after its dispose / with another engine's ISA
+};
+
+struct PackedB {
+  float* data = nullptr;  // ceil(n / nr) panels of k x nr floats, 64-byte aligned
+  int n = 0;
+  int k = 0;
+  const IsaKernels* isa = nullptr;
+  size_t bytes = 0;
+};
+
+class Engine {
+ public:
+  Engine(const IsaKernels* isa, int threads);
+  ~Engine();
+  bool ok() const { return ok_; }
+  const IsaKernels* isa() const { return isa_; }
+  int threads() const { return pool_.threads(); }
+
+  // W [n, k] (row-major, PyTorch's Linear layout) packed as B = W^T (k x n) panels. ERR_OUT_OF_MEMORY or OK.
+  Status pack_weight(const float* w, int n, int k, PackedB* out);
+  // C[m, n] = act(A[m, k] * B + bias) with B packed.
+  Status gemm_packed(const float* a, int m, const PackedB& b, float* c, const float* bias, int act);
+  // C[m, n] = A[m, k] * B with B as [k, n] or, transposed, [n, k]: B is packed into scratch first.
+  Status gemm(const float* a, const float* b, bool transposed, float* c, int m, int n, int k);
+
+ private:
+  Status run(const float* a, int m, int k, const float* pb, int n, float* c, const float* bias, int act);
+  Status pack(const float* b, size_t ldb, bool transposed, int k, int n, float* out);
+  float* grow(float** buf, size_t* cap, size_t floats);
+
+  const IsaKernels* isa_;
+  ThreadPool pool_;
+  bool ok_ = true;
+  float** a_scratch_ = nullptr;  // one MC x KC packed-A block per participant
+  float* b_scratch_ = nullptr;
+  size_t b_cap_ = 0;
+  float* bias_scratch_ = nullptr;
+  size_t bias_cap_ = 0;
+};
+
+float* aligned_floats(size_t floats);  // 64-byte aligned, or null
+void free_floats(float* p);
+
+const IsaKernels* isa_by_name(const char* name);  // null: unknown name or not compiled in
+bool isa_runs_here(const IsaKernels* isa);          // cpuid (and OS state) allow it
+const IsaKernels* best_isa();
+
+}  // namespace deberta
