@@ -1,11 +1,13 @@
 // The shared backend conformance suite (@deberta/tensor/conformance) on the CPU backend with the
-// plain-JavaScript GEMM and with the WebAssembly SIMD GEMM on two threads: every primitive against the float64 oracle, every fused kernel against the oracle
+// plain-JavaScript GEMM, with the WebAssembly SIMD GEMM on two threads and with the native engine on two
+// threads (where the addon is built): every primitive against the float64 oracle, every fused kernel against the oracle
 // and against its reference built from this backend's primitives.
 import { conformancePlan, runConformanceCase } from "@deberta/tensor/conformance";
 import { afterAll, describe, expect, it } from "vitest";
 import { CpuBackend } from "./cpu-backend.js";
 import { createCpuBackend } from "./create.js";
 import { jsGemm } from "./gemm.js";
+import { loadNativeAddon } from "./native/addon.js";
 
 describe("conformance: cpu backend, plain-JS GEMM", () => {
   const backend = new CpuBackend({ gemm: jsGemm });
@@ -25,6 +27,23 @@ describe("conformance: cpu backend, WebAssembly SIMD GEMM, 2 threads", async () 
   afterAll(() => backend.close());
   it("uses the WebAssembly GEMM", () => {
     expect(backend.gemm.name).toMatch(/^wasm-/);
+  });
+  for (const planned of conformancePlan()) {
+    it(planned.title, async () => {
+      const result = await runConformanceCase(backend, planned.case);
+      expect(result.pass, result.message).toBe(true);
+    });
+  }
+});
+
+const native = await loadNativeAddon();
+
+describe.skipIf(native.addon === undefined)("conformance: cpu backend, native GEMM, 2 threads", async () => {
+  const backend = await createCpuBackend({ engine: "native", threads: 2 });
+  afterAll(() => backend.close());
+  it("uses the native GEMM", () => {
+    expect(backend.engine.name).toMatch(/^native-/);
+    expect(backend.engine.fallbackReason).toBeUndefined();
   });
   for (const planned of conformancePlan()) {
     it(planned.title, async () => {

@@ -55,6 +55,15 @@ export interface CpuBackendOptions {
   /** The matrix multiply to use; the plain-JavaScript one when absent. */
   gemm?: Gemm | PackingGemm;
   name?: string;
+  /** Why the native engine is not the one in use (recorded by createCpuBackend). */
+  fallbackReason?: string;
+}
+
+/** Which matrix-multiply engine a CPU backend runs and, when it is not the native one, why. */
+export interface CpuEngineInfo {
+  /** The GEMM's name, e.g. "native-avx512-2-threads", "wasm-relaxed-2-threads", "js". */
+  readonly name: string;
+  readonly fallbackReason?: string;
 }
 
 /** Recycled output arrays kept for reuse, at most (a forward's working set is far below this). */
@@ -70,6 +79,7 @@ export class CpuBackend implements Backend {
   readonly name: string;
   readonly fused: FusedKernels;
   readonly gemm: Gemm;
+  readonly engine: CpuEngineInfo;
   private readonly ctx: CpuContext;
   private live = new Set<CpuTensor>();
   private bytes = 0;
@@ -82,6 +92,10 @@ export class CpuBackend implements Backend {
   constructor(options: CpuBackendOptions = {}) {
     this.name = options.name ?? "cpu";
     this.gemm = options.gemm ?? jsGemm;
+    this.engine = {
+      name: this.gemm.name,
+      ...(options.fallbackReason === undefined ? {} : { fallbackReason: options.fallbackReason }),
+    };
     const gemm = this.gemm;
     const engine = (gemm as { engine?: GemmEngine }).engine;
     this.ctx = {
