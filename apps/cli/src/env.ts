@@ -29,6 +29,10 @@ export async function envCommand(): Promise<Record<string, unknown>> {
       backends[name] = {
         available: true,
         ...("gemm" in backend ? { gemm: (backend as { gemm: { name: string } }).gemm.name } : {}),
+        // The CPU backend's matrix-multiply engine and, when it is not the native one, why.
+        ...("engine" in backend
+          ? { engine: (backend as { engine: { name: string; fallbackReason?: string } }).engine }
+          : {}),
         ...("device" in backend ? gpuDescription((backend as { device: GPUDevice }).device) : {}),
       };
       backend.close();
