@@ -1,5 +1,6 @@
 // pnpm bench (@deberta/heads): DeBERTa-base-sized synthetic checkpoint, batch 1x128, 2x128, 8x128, 1 and 2
-// threads — our CPU backend, onnxruntime-node and onnxruntime-web (wasm) on the same weights, each engine
+// threads — our CPU backend (default engine: native in Node; BENCH_ENGINES may add "ours-wasm", the
+// WebAssembly GEMM), onnxruntime-node and onnxruntime-web (wasm) on the same weights, each engine
 // in its own process; writes bench-results/deberta-base.json with ms per forward, ratios, achieved GEMM
 // GFLOP/s, weight load time and peak RSS.
 import { execFileSync } from "node:child_process";

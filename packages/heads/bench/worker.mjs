@@ -1,5 +1,7 @@
 // One engine in its own process (threads and peak memory measured in isolation):
-//   node bench/worker.mjs <ours|ort-node|ort-web> <threads> <batch,batch,...> <repeats>
+//   node bench/worker.mjs <ours|ours-wasm|ort-node|ort-web> <threads> <batch,batch,...> <repeats>
+// ("ours": the CPU backend's default engine, native in Node where its addon is built; "ours-wasm": the
+// same backend forced onto its WebAssembly GEMM)
 // Prints one JSON line: load time, per-batch median ms, peak RSS.
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -14,12 +16,15 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 let run;
 let info = {};
 const t0 = performance.now();
-if (engine === "ours") {
+if (engine === "ours" || engine === "ours-wasm") {
   const { createCpuBackend } = await import("@deberta/backend-cpu");
   const { DebertaForSequenceClassification } = await import("../dist/index.js");
   const { Tensor } = await import("@deberta/tensor");
-  const backend = await createCpuBackend({ threads });
-  info = { gemm: backend.gemm.name };
+  const backend = await createCpuBackend({ threads, ...(engine === "ours-wasm" ? { engine: "wasm" } : {}) });
+  info = {
+    gemm: backend.gemm.name,
+    ...(backend.engine?.fallbackReason ? { fallbackReason: backend.engine.fallbackReason } : {}),
+  };
   const model = await DebertaForSequenceClassification.from_pretrained(syntheticDir, { backend });
   run = async ({ ids, mask, dims }) => {
     const out = await model({
