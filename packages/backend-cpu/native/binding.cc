@@ -13,6 +13,11 @@
 //   packedBytes(packed) -> number
 //   freePacked(packed) -> status
 //   matmulPacked(engine, packed, a, aOff, c, cOff, m, bias | null, act) -> status  C = act(A * W^T + bias)
+//   attention(engine, qkv, qBias, vBias, keep: Int32Array, mask3d, posKey | null, posQuery | null, context,
+//             probs | null, batch, length, heads, headSize, span, scale) -> status     (attention.cc)
+//   layerNorm(engine, x, residual | null, gamma, beta, out, rows, n, eps) -> status  (layer_norm.cc)
+//   softmaxRows(engine, x, rows, n) -> status                                      (softmax.cc)
+//   activate(engine, x, count, act) -> status                                      (activation.cc)
 #include <node_api.h>
 #include <stdint.h>
 #include <string.h>
@@ -65,6 +70,35 @@ bool get_f32(napi_env env, napi_value v, float** data, size_t* length) {
   if (napi_get_typedarray_info(env, v, &type, length, &p, nullptr, nullptr) != napi_ok) return false;
   if (type != napi_float32_array) return false;
   *data = static_cast<float*>(p);
+  return true;
+}
+
+bool get_double(napi_env env, napi_value v, double* out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return false;
+  return napi_get_value_double(env, v, out) == napi_ok;
+}
+
+// A Float32Array, or null / undefined (then *data = nullptr, *length = 0).
+bool get_f32_or_null(napi_env env, napi_value v, float** data, size_t* length) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return false;
+  if (t == napi_null || t == napi_undefined) {
+    *data = nullptr;
+    *length = 0;
+    return true;
+  }
+  return get_f32(env, v, data, length);
+}
+
+bool get_i32(napi_env env, napi_value v, int32_t** data, size_t* length) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return false;
+  napi_typedarray_type type;
+  void* p;
+  if (napi_get_typedarray_info(env, v, &type, length, &p, nullptr, nullptr) != napi_ok) return false;
+  if (type != napi_int32_array) return false;
+  *data = static_cast<int32_t*>(p);
   return true;
 }
 
@@ -279,6 +313,88 @@ napi_value MatmulPacked(napi_env env, napi_callback_info info) {
   return status(env, e->gemm_packed(a + ao, static_cast<int>(m), p, c + co, bias, static_cast<int>(act)));
 }
 
+napi_value Attention(napi_env env, napi_callback_info info) {
+  napi_value argv[16];
+  if (!args(env, info, argv)) return status(env, ERR_ARGUMENT);
+  Engine* e;
+  if (!get_engine(env, argv[0], &e)) return status(env, ERR_DISPOSED);
+  float *qkv, *qb, *vb, *pk, *pq, *ctx, *probs;
+  size_t lqkv, lqb, lvb, lk, lpk, lpq, lctx, lprobs;
+  int32_t* keep;
+  bool mask3d;
+  int64_t batch, length, heads, hs, span;
+  double scale;
+  if (!get_f32(env, argv[1], &qkv, &lqkv) || !get_f32(env, argv[2], &qb, &lqb) || !get_f32(env, argv[3], &vb, &lvb) ||
+      !get_i32(env, argv[4], &keep, &lk) || !get_bool(env, argv[5], &mask3d) ||
+      !get_f32_or_null(env, argv[6], &pk, &lpk) || !get_f32_or_null(env, argv[7], &pq, &lpq) ||
+      !get_f32(env, argv[8], &ctx, &lctx) || !get_f32_or_null(env, argv[9], &probs, &lprobs) ||
+      !get_int(env, argv[10], &batch) || !get_int(env, argv[11], &length) || !get_int(env, argv[12], &heads) ||
+      !get_int(env, argv[13], &hs) || !get_int(env, argv[14], &span) || !get_double(env, argv[15], &scale))
+    return status(env, ERR_ARGUMENT);
+  // Every product below stays far from int64 overflow: each factor is at most 2^31.
+  const int64_t kMaxL = 1 << 16;
+  if (length > kMaxL || heads > kMaxL || hs > kMaxL || span > kMaxDim / 4 || batch > kMaxDim) return status(env, ERR_SHAPE);
+  const int64_t width = heads * 3 * hs;
+  const bool pos = pk != nullptr || pq != nullptr;
+  if (!fits(0, batch * length, width, lqkv) || static_cast<int64_t>(lqb) < heads * hs ||
+      static_cast<int64_t>(lvb) < heads * hs || !fits(0, batch * length, mask3d ? length : 1, lk) ||
+      (pos && span < 1) || (pk != nullptr && !fits(0, heads * 2 * span, hs, lpk)) ||
+      (pq != nullptr && !fits(0, heads * 2 * span, hs, lpq)) || !fits(0, batch * length, heads * hs, lctx) ||
+      (probs != nullptr && !fits(0, batch * heads * length, length, lprobs)) || batch * heads > kMaxDim)
+    return status(env, ERR_SHAPE);
+  AttentionArgs a = {qkv, qb, vb, keep, mask3d, pk, pq, ctx, probs, static_cast<int>(batch), static_cast<int>(length),
+                     static_cast<int>(heads), static_cast<int>(hs), static_cast<int>(span), static_cast<float>(scale)};
+  return status(env, e->attention(a));
+}
+
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  if (!args(env, info, argv)) return status(env, ERR_ARGUMENT);
+  Engine* e;
+  if (!get_engine(env, argv[0], &e)) return status(env, ERR_DISPOSED);
+  float *x, *r, *g, *b, *out;
+  size_t lx, lr, lg, lb, lo;
+  int64_t rows, n;
+  double eps;
+  if (!get_f32(env, argv[1], &x, &lx) || !get_f32_or_null(env, argv[2], &r, &lr) || !get_f32(env, argv[3], &g, &lg) ||
+      !get_f32(env, argv[4], &b, &lb) || !get_f32(env, argv[5], &out, &lo) || !get_int(env, argv[6], &rows) ||
+      !get_int(env, argv[7], &n) || !get_double(env, argv[8], &eps))
+    return status(env, ERR_ARGUMENT);
+  if (rows > kMaxDim || n > kMaxDim || !fits(0, rows, n, lx) || !fits(0, rows, n, lo) ||
+      (r != nullptr && !fits(0, rows, n, lr)) || static_cast<int64_t>(lg) < n || static_cast<int64_t>(lb) < n)
+    return status(env, ERR_SHAPE);
+  return status(env, e->layer_norm(x, r, g, b, out, static_cast<int>(rows), static_cast<int>(n), static_cast<float>(eps)));
+}
+
+napi_value SoftmaxRows(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!args(env, info, argv)) return status(env, ERR_ARGUMENT);
+  Engine* e;
+  if (!get_engine(env, argv[0], &e)) return status(env, ERR_DISPOSED);
+  float* x;
+  size_t lx;
+  int64_t rows, n;
+  if (!get_f32(env, argv[1], &x, &lx) || !get_int(env, argv[2], &rows) || !get_int(env, argv[3], &n))
+    return status(env, ERR_ARGUMENT);
+  if (rows > kMaxDim || n > kMaxDim || !fits(0, rows, n, lx)) return status(env, ERR_SHAPE);
+  return status(env, e->softmax_rows(x, static_cast<int>(rows), static_cast<int>(n)));
+}
+
+napi_value Activate(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!args(env, info, argv)) return status(env, ERR_ARGUMENT);
+  Engine* e;
+  if (!get_engine(env, argv[0], &e)) return status(env, ERR_DISPOSED);
+  float* x;
+  size_t lx;
+  int64_t count, act;
+  if (!get_f32(env, argv[1], &x, &lx) || !get_int(env, argv[2], &count) || !get_int(env, argv[3], &act))
+    return status(env, ERR_ARGUMENT);
+  if (act > ACT_GELU_TANH) return status(env, ERR_ARGUMENT);
+  if (!fits(0, count, 1, lx)) return status(env, ERR_SHAPE);
+  return status(env, e->activate(x, static_cast<size_t>(count), static_cast<int>(act)));
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -290,6 +406,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"packedBytes", nullptr, PackedBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"freePacked", nullptr, FreePacked, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmulPacked", nullptr, MatmulPacked, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attention", nullptr, Attention, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmaxRows", nullptr, SoftmaxRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"activate", nullptr, Activate, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -3,6 +3,7 @@
 // TypeScript side).
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 
 #include "isa.h"
 #include "thread_pool.h"
@@ -42,6 +43,16 @@ class Engine {
   // C[m, n] = A[m, k] * B with B as [k, n] or, transposed, [n, k]: B is packed into scratch first.
   Status gemm(const float* a, const float* b, bool transposed, float* c, int m, int n, int k);
 
+  // Fused DeBERTa disentangled attention (attention.cc); arguments checked by binding.cc.
+  Status attention(const struct AttentionArgs& args);
+  // out = layerNorm(x (+ residual)) row by row (layer_norm.cc); residual may be null.
+  Status layer_norm(const float* x, const float* residual, const float* gamma, const float* beta, float* out,
+                    int rows, int n, float eps);
+  // x[rows, n] = softmax over each row, in place (softmax.cc).
+  Status softmax_rows(float* x, int rows, int n);
+  // x[0..count) = act(x) in place, act an Activation code (activation.cc).
+  Status activate(float* x, size_t count, int act);
+
  private:
   Status run(const float* a, int m, int k, const float* pb, int n, float* c, const float* bias, int act);
   Status pack(const float* b, size_t ldb, bool transposed, int k, int n, float* out);
@@ -55,6 +66,23 @@ class Engine {
   size_t b_cap_ = 0;
   float* bias_scratch_ = nullptr;
   size_t bias_cap_ = 0;
+  float** att_scratch_ = nullptr;  // per-participant attention scratch (attention.cc)
+  size_t att_cap_ = 0;
+};
+
+// Arguments of Engine::attention (see attention.cc for the maths). Every length was checked.
+struct AttentionArgs {
+  const float* qkv;       // [batch, length, heads * 3 * head_size]: per head q, k, v of head_size each
+  const float* q_bias;    // [heads * head_size]
+  const float* v_bias;    // [heads * head_size]
+  const int32_t* keep;    // [batch, length] or, mask3d, [batch, length, length]; 0: masked
+  bool mask3d;
+  const float* pos_key;   // [heads, 2 * span, head_size] or null (no c2p)
+  const float* pos_query; // [heads, 2 * span, head_size] or null (no p2c)
+  float* context;         // [batch, length, heads * head_size]
+  float* probs;           // [batch, heads, length, length] or null
+  int batch, length, heads, head_size, span;
+  float scale;
 };
 
 float* aligned_floats(size_t floats);  // 64-byte aligned, or null

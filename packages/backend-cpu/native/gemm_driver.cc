@@ -42,6 +42,10 @@ Engine::~Engine() {
     for (int i = 0; i < pool_.threads(); i++) free_floats(a_scratch_[i]);
     free(a_scratch_);
   }
+  if (att_scratch_ != nullptr) {
+    for (int i = 0; i < pool_.threads(); i++) free_floats(att_scratch_[i]);
+    free(att_scratch_);
+  }
   free_floats(b_scratch_);
   free_floats(bias_scratch_);
 }

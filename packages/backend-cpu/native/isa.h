@@ -32,6 +32,14 @@ struct IsaKernels {
   // are `panel_stride` floats apart; then the epilogue when `ep` is non-null.
   void (*macro)(const float* pa, int rows, int kc, const float* pb, size_t panel_stride, int cols, float* c,
                 size_t ldc, bool accumulate, const Epilogue* ep);
+  // Row kernels (row_kernels.inc), vectorised for the same target.
+  // x[0..n) = softmax(x) in place; entries more than 87 below the row's maximum become exactly 0.
+  void (*softmax_row)(float* x, int n);
+  // out[0..n) = (v - mean) / sqrt(var + eps) * gamma + beta, v = x (+ residual when non-null).
+  void (*layer_norm_row)(const float* x, const float* residual, const float* gamma, const float* beta,
+                         float* out, int n, float eps);
+  // x[0..count) = act(x) in place (Activation codes).
+  void (*activate)(float* x, size_t count, int act);
 };
 
 const IsaKernels* isa_avx512();  // null when not compiled in

@@ -38,17 +38,21 @@ describe("conformance: cpu backend, WebAssembly SIMD GEMM, 2 threads", async () 
 
 const native = await loadNativeAddon();
 
-describe.skipIf(native.addon === undefined)("conformance: cpu backend, native GEMM, 2 threads", async () => {
-  const backend = await createCpuBackend({ engine: "native", threads: 2 });
-  afterAll(() => backend.close());
-  it("uses the native GEMM", () => {
-    expect(backend.engine.name).toMatch(/^native-/);
-    expect(backend.engine.fallbackReason).toBeUndefined();
-  });
-  for (const planned of conformancePlan()) {
-    it(planned.title, async () => {
-      const result = await runConformanceCase(backend, planned.case);
-      expect(result.pass, result.message).toBe(true);
+// Every instruction-set path this CPU runs (AVX-512, AVX2, portable), forced one at a time: the native GEMM
+// and the native attention / layer norm / softmax / activation kernels of each path.
+for (const isa of native.addon?.info().supported ?? []) {
+  describe(`conformance: cpu backend, native engine, ${isa} path, 2 threads`, async () => {
+    const backend = await createCpuBackend({ engine: "native", threads: 2, isa });
+    afterAll(() => backend.close());
+    it("uses the native GEMM", () => {
+      expect(backend.engine.name).toBe(`native-${isa}-2-threads`);
+      expect(backend.engine.fallbackReason).toBeUndefined();
     });
-  }
-});
+    for (const planned of conformancePlan()) {
+      it(planned.title, async () => {
+        const result = await runConformanceCase(backend, planned.case);
+        expect(result.pass, result.message).toBe(true);
+      });
+    }
+  });
+}

@@ -19,6 +19,7 @@ import type { CpuContext } from "./kernels/context.js";
 import {
   activation,
   disentangledAttention,
+  disentangledAttentionNative,
   disentangledAttentionWasm,
   layerNorm,
   linear,
@@ -26,6 +27,7 @@ import {
   type PrimitiveKernels,
   primitiveKernels,
 } from "./kernels/index.js";
+import { NativeGemm } from "./native/native-gemm.js";
 import type { GemmEngine } from "./wasm/gemm.js";
 
 /** A GEMM engine that can also keep Linear weights packed (the WebAssembly one). */
@@ -98,9 +100,11 @@ export class CpuBackend implements Backend {
     };
     const gemm = this.gemm;
     const engine = (gemm as { engine?: GemmEngine }).engine;
+    const native = gemm instanceof NativeGemm ? gemm : undefined;
     this.ctx = {
       gemm,
       ...(engine === undefined ? {} : { engine }),
+      ...(native === undefined ? {} : { native }),
       track: (t) => this.track(t),
       takeFloats: (n) => {
         const free = this.pool.get(n)?.pop();
@@ -121,9 +125,11 @@ export class CpuBackend implements Backend {
       activation: (inputs, attrs) => activation(ctx, inputs, attrs),
       maskedSoftmax: (inputs) => maskedSoftmax(ctx, inputs),
       disentangledAttention: (inputs, attrs) =>
-        ctx.engine === undefined
-          ? disentangledAttention(ctx, inputs, attrs)
-          : disentangledAttentionWasm(ctx, ctx.engine, inputs, attrs),
+        ctx.native !== undefined
+          ? disentangledAttentionNative(ctx, ctx.native, inputs, attrs)
+          : ctx.engine === undefined
+            ? disentangledAttention(ctx, inputs, attrs)
+            : disentangledAttentionWasm(ctx, ctx.engine, inputs, attrs),
     };
   }
 

@@ -1,4 +1,5 @@
 // y = γ · (x − μ) / √(σ² + ε) + β over the last axis, with x = x + residual when given (float64 sums).
+// With the native engine: native/layer_norm.cc, the same maths (float partial sums accumulated in double).
 import { shapeError, type TensorHandle } from "@deberta/tensor";
 import { asCpu } from "../cpu-tensor.js";
 import { sameShape } from "../strides.js";
@@ -27,6 +28,11 @@ export function layerNorm(
     ]);
   }
   const out = output(ctx, "float32", x.shape);
+  if (ctx.native !== undefined && n > 0) {
+    const rows = x.f32.length / n;
+    ctx.native.layerNorm(x.f32, residual?.f32 ?? null, gamma, beta, out.f32, rows, n, attrs.epsilon);
+    return out;
+  }
   const X = x.f32;
   const R = residual?.f32;
   const O = out.f32;

@@ -57,6 +57,37 @@ export interface NativeAddon {
     bias: Float32Array | null,
     activation: number,
   ): number;
+  attention(
+    engine: NativeEngineHandle,
+    qkv: Float32Array,
+    qBias: Float32Array,
+    vBias: Float32Array,
+    keep: Int32Array,
+    mask3d: boolean,
+    posKey: Float32Array | null,
+    posQuery: Float32Array | null,
+    context: Float32Array,
+    probs: Float32Array | null,
+    batch: number,
+    length: number,
+    heads: number,
+    headSize: number,
+    span: number,
+    scale: number,
+  ): number;
+  layerNorm(
+    engine: NativeEngineHandle,
+    x: Float32Array,
+    residual: Float32Array | null,
+    gamma: Float32Array,
+    beta: Float32Array,
+    out: Float32Array,
+    rows: number,
+    n: number,
+    epsilon: number,
+  ): number;
+  softmaxRows(engine: NativeEngineHandle, x: Float32Array, rows: number, n: number): number;
+  activate(engine: NativeEngineHandle, x: Float32Array, count: number, activation: number): number;
 }
 
 /** The addon's status codes (native/engine.h, Status) and the typed error each becomes. */
@@ -92,6 +123,10 @@ const EXPORTS: (keyof NativeAddon)[] = [
   "packedBytes",
   "freePacked",
   "matmulPacked",
+  "attention",
+  "layerNorm",
+  "softmaxRows",
+  "activate",
 ];
 
 /** A Node built-in through a variable specifier (browser bundlers neither resolve nor polyfill it). */

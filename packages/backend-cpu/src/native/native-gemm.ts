@@ -57,7 +57,50 @@ export interface NativeGemmOptions {
   isa?: NativeIsa;
 }
 
-export class NativeGemm implements PackingGemm {
+/** The fused attention's operands (src/kernels/disentangled-attention-native.ts builds them). */
+export interface NativeAttentionArgs {
+  /** [batch, length, heads·3·headSize] */
+  qkv: Float32Array;
+  /** [heads·headSize] each */
+  qBias: Float32Array;
+  vBias: Float32Array;
+  /** [batch, length] or, mask3d, [batch, length, length]; 0 drops */
+  keep: Int32Array;
+  mask3d: boolean;
+  /** [heads, 2·span, headSize] or null */
+  posKey: Float32Array | null;
+  posQuery: Float32Array | null;
+  /** [batch, length, heads·headSize] */
+  context: Float32Array;
+  /** [batch, heads, length, length] or null */
+  probs: Float32Array | null;
+  batch: number;
+  length: number;
+  heads: number;
+  headSize: number;
+  span: number;
+  scale: number;
+}
+
+/** The native row / attention kernels (CpuContext.native); every call checks shapes before the addon. */
+export interface NativeKernels {
+  attention(args: NativeAttentionArgs): void;
+  layerNorm(
+    x: Float32Array,
+    residual: Float32Array | null,
+    gamma: Float32Array,
+    beta: Float32Array,
+    out: Float32Array,
+    rows: number,
+    n: number,
+    epsilon: number,
+  ): void;
+  softmaxRows(x: Float32Array, rows: number, n: number): void;
+  /** x = act(x) in place; false (nothing done) for an activation the engine lacks. */
+  activate(x: Float32Array, activation: Activation): boolean;
+}
+
+export class NativeGemm implements PackingGemm, NativeKernels {
   readonly name: string;
   readonly isa: NativeIsa;
   readonly threads: number;
@@ -113,6 +156,92 @@ export class NativeGemm implements PackingGemm {
       throw new BackendError("BACKEND_UNAVAILABLE", "packLinearWeight: no handle returned", { op });
     }
     return new NativePackedLinear(this.addon, () => this.live(op), packed, outFeatures, inFeatures);
+  }
+
+  attention(a: NativeAttentionArgs): void {
+    const op = "disentangledAttention";
+    const { batch, length, heads, headSize, span } = a;
+    checkDims(op, { batch, length, heads, headSize, span });
+    const rows = batch * length;
+    checkRange(op, "qkv", a.qkv, 0, rows * heads * 3 * headSize, [batch, length, heads * 3 * headSize]);
+    checkRange(op, "q_bias", a.qBias, 0, heads * headSize, [heads * headSize]);
+    checkRange(op, "v_bias", a.vBias, 0, heads * headSize, [heads * headSize]);
+    if (!(a.keep instanceof Int32Array))
+      throw new BackendError("BACKEND_DTYPE", `${op}: mask must be an Int32Array`, { op });
+    const maskLength = a.mask3d ? rows * length : rows;
+    if (a.keep.length < maskLength)
+      throw shapeError(op, `mask needs ${maskLength} entries, has ${a.keep.length}`, [[a.keep.length]]);
+    if ((a.posKey !== null || a.posQuery !== null) && span < 1)
+      throw shapeError(op, `span must be at least 1 with relative positions, got ${span}`, [[span]]);
+    for (const [what, t] of [
+      ["posKey", a.posKey],
+      ["posQuery", a.posQuery],
+    ] as const)
+      if (t !== null) checkRange(op, what, t, 0, heads * 2 * span * headSize, [heads, 2 * span, headSize]);
+    checkRange(op, "context", a.context, 0, rows * heads * headSize, [batch, length, heads * headSize]);
+    if (a.probs !== null)
+      checkRange(op, "probs", a.probs, 0, batch * heads * length * length, [batch, heads, length, length]);
+    if (!Number.isFinite(a.scale))
+      throw new BackendError("BACKEND_DTYPE", `${op}: scale must be finite, got ${a.scale}`, { op });
+    checkStatus(
+      op,
+      this.addon.attention(
+        this.live(op),
+        a.qkv,
+        a.qBias,
+        a.vBias,
+        a.keep,
+        a.mask3d,
+        a.posKey,
+        a.posQuery,
+        a.context,
+        a.probs,
+        batch,
+        length,
+        heads,
+        headSize,
+        span,
+        a.scale,
+      ),
+    );
+  }
+
+  layerNorm(
+    x: Float32Array,
+    residual: Float32Array | null,
+    gamma: Float32Array,
+    beta: Float32Array,
+    out: Float32Array,
+    rows: number,
+    n: number,
+    epsilon: number,
+  ): void {
+    const op = "layerNorm";
+    checkDims(op, { rows, n });
+    checkRange(op, "x", x, 0, rows * n, [rows, n]);
+    if (residual !== null) checkRange(op, "residual", residual, 0, rows * n, [rows, n]);
+    checkRange(op, "gamma", gamma, 0, n, [n]);
+    checkRange(op, "beta", beta, 0, n, [n]);
+    checkRange(op, "out", out, 0, rows * n, [rows, n]);
+    if (!Number.isFinite(epsilon))
+      throw new BackendError("BACKEND_DTYPE", `${op}: epsilon must be finite, got ${epsilon}`, { op });
+    checkStatus(op, this.addon.layerNorm(this.live(op), x, residual, gamma, beta, out, rows, n, epsilon));
+  }
+
+  softmaxRows(x: Float32Array, rows: number, n: number): void {
+    const op = "maskedSoftmax";
+    checkDims(op, { rows, n });
+    checkRange(op, "x", x, 0, rows * n, [rows, n]);
+    checkStatus(op, this.addon.softmaxRows(this.live(op), x, rows, n));
+  }
+
+  activate(x: Float32Array, activation: Activation): boolean {
+    const op = `activation ${activation}`;
+    const code = NATIVE_ACTIVATIONS[activation];
+    if (code === undefined) return false;
+    checkRange(op, "x", x, 0, x.length, [x.length]);
+    if (code !== 0) checkStatus(op, this.addon.activate(this.live(op), x, x.length, code));
+    return true;
   }
 
   close(): void {
