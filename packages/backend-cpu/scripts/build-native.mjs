@@ -19,7 +19,7 @@
 // scripts/sanitize.mjs builds it and runs the native tests and two fixture checkpoints under it.
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -176,4 +176,7 @@ async function main() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
+// Run as a script (not when scripts/sanitize.mjs imports sanitizerEnv); realpath: a checkout reached through
+// a symbolic link gives argv[1] unresolved but import.meta.url resolved.
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url))
+  await main();
