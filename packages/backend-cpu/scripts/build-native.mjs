@@ -12,9 +12,14 @@
 // No compiler (or an unsupported platform): one line saying so, exit 0; the package then runs on
 // WebAssembly. Skipped when dist/native/build-hash.txt records the same inputs; --force rebuilds. The
 // fresh addon is loaded once in a child process before it replaces the previous one.
+//
+// --sanitize: the same sources built with AddressSanitizer + UndefinedBehaviorSanitizer (-O1 -g, frame
+// pointers kept, any UB report fatal) into dist/native-asan/deberta_cpu.node; the normal addon is left
+// alone. Loading it needs the ASan runtime first in the process (LD_PRELOAD=$(g++ -print-file-name=libasan.so));
+// scripts/sanitize.mjs builds it and runs the native tests and two fixture checkpoints under it.
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -23,13 +28,26 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const srcDir = join(root, "native");
-const outDir = join(root, "dist", "native");
+const sanitize = process.argv.includes("--sanitize");
+const outName = sanitize ? "native-asan" : "native";
+const outDir = join(root, "dist", outName);
 const outFile = join(outDir, "deberta_cpu.node");
 const hashFile = join(outDir, "build-hash.txt");
 const force = process.argv.includes("--force");
 const cxx = process.env.CXX || "g++";
+const sanitizeFlags = [
+  "-fsanitize=address,undefined",
+  "-fno-sanitize-recover=undefined",
+  "-fno-omit-frame-pointer",
+  "-g",
+];
 
 const skip = (why) => {
+  if (sanitize) {
+    // The sanitizer run is asked for explicitly (CI): no compiler there is an error, not a fallback.
+    console.error(`build-native --sanitize: cannot build (${why})`);
+    process.exit(1);
+  }
   console.log(`build-native: skipped (${why}); the CPU backend will use WebAssembly`);
   process.exit(0);
 };
@@ -59,6 +77,23 @@ function run(cmd, args) {
   });
 }
 
+/**
+ * The environment a process needs to load the sanitizer build: the compiler's ASan runtime preloaded (it
+ * must come first in the library list), Node's own exit-time leaks not reported, any report fatal.
+ */
+export function sanitizerEnv(compiler = cxx, base = process.env) {
+  const lib = (name) => execFileSync(compiler, [`-print-file-name=${name}`], { encoding: "utf8" }).trim();
+  const asan = lib("libasan.so");
+  if (!asan.startsWith("/"))
+    throw new Error(`${compiler} has no libasan.so (Debian: apt-get install libgcc-12-dev, or g++)`);
+  return {
+    ...base,
+    LD_PRELOAD: [asan, base.LD_PRELOAD].filter(Boolean).join(" "),
+    ASAN_OPTIONS: base.ASAN_OPTIONS ?? "detect_leaks=0:abort_on_error=0:halt_on_error=1",
+    UBSAN_OPTIONS: base.UBSAN_OPTIONS ?? "print_stacktrace=1:halt_on_error=1",
+  };
+}
+
 async function main() {
   if (process.platform !== "linux" && process.platform !== "darwin") skip(`platform ${process.platform}`);
   let version;
@@ -74,7 +109,7 @@ async function main() {
   const sources = files.filter((f) => f.endsWith(".cc"));
   const common = [
     "-std=c++17",
-    "-O3",
+    ...(sanitize ? ["-O1", ...sanitizeFlags] : ["-O3"]),
     "-fPIC",
     "-fno-exceptions",
     "-fvisibility=hidden",
@@ -90,7 +125,7 @@ async function main() {
   if (!force && existsSync(outFile)) {
     const previous = await readFile(hashFile, "utf8").catch(() => "");
     if (previous.trim() === hash) {
-      console.log(`build-native: dist/native/deberta_cpu.node is up to date (input-hash ${hash})`);
+      console.log(`build-native: dist/${outName}/deberta_cpu.node is up to date (input-hash ${hash})`);
       return;
     }
   }
@@ -113,6 +148,7 @@ async function main() {
     await run(cxx, [
       "-shared",
       "-pthread",
+      ...(sanitize ? sanitizeFlags : []),
       ...linkFlags,
       "-o",
       linked,
@@ -122,7 +158,7 @@ async function main() {
     execFileSync(
       process.execPath,
       ["-e", `const a = require(${JSON.stringify(linked)}); console.log(JSON.stringify(a.info()))`],
-      { stdio: ["ignore", "pipe", "inherit"] },
+      { stdio: ["ignore", "pipe", "inherit"], ...(sanitize ? { env: sanitizerEnv(cxx) } : {}) },
     );
     await mkdir(outDir, { recursive: true });
     await rename(linked, outFile).catch(async () => {
@@ -130,7 +166,7 @@ async function main() {
     });
     await writeFile(hashFile, `${hash}\n`);
     const ms = Math.round(performance.now() - t0);
-    console.log(`build-native: wrote dist/native/deberta_cpu.node (${cxx}, ${process.arch}, ${ms} ms)`);
+    console.log(`build-native: wrote dist/${outName}/deberta_cpu.node (${cxx}, ${process.arch}, ${ms} ms)`);
   } catch (error) {
     // A compiler that exists but fails is a real error in this package's sources: report it loudly.
     console.error(`build-native: failed: ${error.message}`);
@@ -140,4 +176,7 @@ async function main() {
   }
 }
 
-await main();
+// Run as a script (not when scripts/sanitize.mjs imports sanitizerEnv); realpath: a checkout reached through
+// a symbolic link gives argv[1] unresolved but import.meta.url resolved.
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url))
+  await main();

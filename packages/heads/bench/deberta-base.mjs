@@ -1,8 +1,18 @@
-// pnpm bench (@deberta/heads): DeBERTa-base-sized synthetic checkpoint, batch 1x128, 2x128, 8x128, 1 and 2
-// threads — our CPU backend (default engine: native in Node; BENCH_ENGINES may add "ours-wasm", the
-// WebAssembly GEMM), onnxruntime-node and onnxruntime-web (wasm) on the same weights, each engine
-// in its own process; writes bench-results/deberta-base.json with ms per forward, ratios, achieved GEMM
-// GFLOP/s, weight load time and peak RSS.
+// pnpm bench (@deberta/heads): the DeBERTa-base-sized synthetic checkpoint, a sequence classification
+// forward at batch x length 1x128, 2x128 and 8x512, with 1 and 2 threads: our CPU backend (default engine:
+// native in Node), the native engine with its AVX2 path forced ("ours-avx2"), onnxruntime-node and
+// onnxruntime-web (wasm) on the same weights. Writes bench-results/deberta-base.json.
+//
+// - Speed: per thread count, one process loads every engine and times them interleaved, repeat by repeat
+//   (the anchors run beside ours, in the same process, on the same machine state).
+// - Memory: each engine alone in a fresh process (load, one forward per configuration): RSS after loading
+//   and peak RSS, over the weight bytes (target for ours: peak <= 1.25x).
+//
+// Environment: BENCH_QUICK=1 (1x128 only, 2 threads); BENCH_CONFIGS="1x128,2x128,8x512";
+// BENCH_THREADS="1,2"; BENCH_ENGINES="ours,ours-avx2,ort-node,ort-web" (may add "ours-wasm");
+// BENCH_RSS_CONFIGS (the forwards of the memory processes; default: the timed configurations; "none": no
+// memory processes); BENCH_REPEATS (default 3, median reported); BENCH_OUT (file name under bench-results/,
+// default deberta-base.json).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -14,86 +24,116 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = ensureSynthetic();
 const config = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8"));
 const weightBytes = statSync(path.join(dir, "model.safetensors")).size;
-const batches = (process.env.BENCH_BATCHES ?? "1,2,8").split(",").map(Number);
-const threadCounts = (process.env.BENCH_THREADS ?? "1,2").split(",").map(Number);
-const engines = (process.env.BENCH_ENGINES ?? "ours,ort-node,ort-web").split(",");
+const quick = process.env.BENCH_QUICK === "1";
+const configs = process.env.BENCH_CONFIGS ?? (quick ? "1x128" : "1x128,2x128,8x512");
+const threadCounts = (process.env.BENCH_THREADS ?? (quick ? "2" : "1,2")).split(",").map(Number);
+const engines = (process.env.BENCH_ENGINES ?? "ours,ours-avx2,ort-node,ort-web").split(",");
+const rssConfigs = process.env.BENCH_RSS_CONFIGS ?? configs;
 const repeats = process.env.BENCH_REPEATS ?? "3";
+const worker = path.join(here, "worker.mjs");
+const child = (args) => {
+  const out = execFileSync(process.execPath, [worker, ...args], {
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return JSON.parse(out.trim().split("\n").pop());
+};
+const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-const runs = [];
+const timing = [];
 for (const threads of threadCounts) {
-  for (const engine of engines) {
-    process.stderr.write(`${engine}, ${threads} thread(s), batches ${batches.join(",")} ...\n`);
-    const out = execFileSync(
-      process.execPath,
-      [path.join(here, "worker.mjs"), engine, String(threads), batches.join(","), repeats],
-      {
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    );
-    runs.push(JSON.parse(out.trim().split("\n").pop()));
-  }
+  process.stderr.write(`timing, ${threads} thread(s), one process: ${engines.join(", ")}\n`);
+  timing.push(child(["time", String(threads), configs, repeats, engines.join(",")]));
 }
 
-const find = (engine, threads) => runs.find((r) => r.engine === engine && r.threads === threads);
 const table = [];
-for (const threads of threadCounts) {
-  for (const batch of batches) {
-    const row = { threads, batch, length: 128 };
-    for (const engine of engines)
-      row[`${engine}Ms`] = Math.round(find(engine, threads).results[batch].medianMs * 10) / 10;
-    const ours = find("ours", threads);
-    if (ours) {
-      row.oursGflops =
-        Math.round(forwardFlops(batch, 128, config) / (ours.results[batch].medianMs / 1000) / 1e8) / 10;
-      for (const other of engines.filter((e) => e !== "ours")) {
-        row[`ours/${other}`] =
-          Math.round((ours.results[batch].medianMs / find(other, threads).results[batch].medianMs) * 100) /
-          100;
-        const a = ours.results[batch].logits;
-        const b = find(other, threads).results[batch].logits;
+for (const { threads, results } of timing) {
+  for (const name of configs.split(",")) {
+    const [batch, length] = name.split("x").map(Number);
+    const row = { threads, config: name };
+    const ms = (engine) => results[engine]?.configs?.[name]?.medianMs;
+    for (const engine of engines) row[`${engine}Ms`] = ms(engine) === undefined ? null : round(ms(engine));
+    if (ms("ours") !== undefined) {
+      row.oursGflops = round(forwardFlops(batch, length, config) / (ms("ours") / 1000) / 1e9);
+      for (const other of engines.filter((e) => e !== "ours" && ms(e) !== undefined)) {
+        row[`ours/${other}`] = round(ms("ours") / ms(other), 2);
+        const a = results.ours.configs[name].logits;
+        const b = results[other].configs[name].logits;
         row[`maxAbsLogitDiffVs${other}`] = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
       }
     }
     table.push(row);
   }
 }
+
+const memory = [];
+const rssThreads = Math.max(...threadCounts);
+for (const engine of rssConfigs === "none" ? [] : engines) {
+  process.stderr.write(`memory, ${engine} alone in a fresh process (${rssThreads} threads, ${rssConfigs})\n`);
+  try {
+    const r = child(["rss", engine, String(rssThreads), rssConfigs]);
+    memory.push({
+      engine,
+      threads: r.threads,
+      forwards: r.configs,
+      loadMs: Math.round(r.loadMs),
+      rssAfterLoadBytes: r.rssAfterLoadBytes,
+      peakRssBytes: r.peakRssBytes,
+      rssAfterLoadOverWeights: round(r.rssAfterLoadBytes / weightBytes, 2),
+      peakRssOverWeights: round(r.peakRssBytes / weightBytes, 2),
+    });
+  } catch (error) {
+    memory.push({ engine, error: String(error.message).split("\n")[0] });
+  }
+}
+
+const at = (threads, name) => table.find((r) => r.threads === threads && r.config === name);
+const oursMemory = memory.find((m) => m.engine === "ours");
 const result = {
-  benchmark: "DeBERTa-base synthetic checkpoint, sequence classification forward, length 128",
+  benchmark: "DeBERTa-base synthetic checkpoint, sequence classification forward (batch x length)",
   date: new Date().toISOString(),
   node: process.version,
   cpu: os.cpus()[0]?.model,
   cores: os.cpus().length,
+  loadAverage: os.loadavg().map((l) => round(l, 2)),
+  quick,
+  repeats: Number(repeats),
   weightBytes,
-  gemm: find("ours", threadCounts[0])?.gemm,
+  engines: Object.fromEntries(
+    timing.map(({ threads, results }) => [
+      `${threads} thread(s)`,
+      Object.fromEntries(
+        Object.entries(results).map(([engine, r]) => [
+          engine,
+          r.error ? { error: r.error } : { gemm: r.gemm, loadMs: r.loadMs, fallbackReason: r.fallbackReason },
+        ]),
+      ),
+    ]),
+  ),
   table,
-  load: runs.map((r) => ({
-    engine: r.engine,
-    threads: r.threads,
-    loadMs: Math.round(r.loadMs),
-    peakRssBytes: r.peakRssBytes,
-    peakRssOverWeights: Math.round((r.peakRssBytes / weightBytes) * 100) / 100,
+  samplesMs: timing.map(({ threads, results }) => ({
+    threads,
+    ...Object.fromEntries(
+      Object.entries(results).map(([engine, r]) => [
+        engine,
+        Object.fromEntries(Object.entries(r.configs ?? {}).map(([c, v]) => [c, v.samplesMs])),
+      ]),
+    ),
   })),
+  memory,
   targets: {
-    "2 threads, 2x128: ours <= 0.75x onnxruntime-web": table.find((r) => r.threads === 2 && r.batch === 2)?.[
-      "ours/ort-web"
-    ],
-    "2 threads, 2x128: ours <= 3x onnxruntime-node": table.find((r) => r.threads === 2 && r.batch === 2)?.[
-      "ours/ort-node"
-    ],
-    "ours' peak RSS (over batches 1, 2 and 8 in one process) <= 1.5x weight bytes": runs
-      .filter((r) => r.engine === "ours")
-      .map((r) => Math.round((r.peakRssBytes / weightBytes) * 100) / 100),
+    "2 threads, 2x128: ours / onnxruntime-web (<= 0.75)": at(2, "2x128")?.["ours/ort-web"],
+    "2 threads, 2x128: ours / onnxruntime-node (<= 3)": at(2, "2x128")?.["ours/ort-node"],
+    "ours' peak RSS / weight bytes, fresh process (<= 1.25)": oursMemory?.peakRssOverWeights,
   },
 };
 mkdirSync(path.join(here, "..", "bench-results"), { recursive: true });
-writeFileSync(
-  path.join(here, "..", "bench-results", "deberta-base.json"),
-  `${JSON.stringify(result, null, 2)}\n`,
-);
+const outFile = path.join(here, "..", "bench-results", process.env.BENCH_OUT ?? "deberta-base.json");
+writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
 console.table(
-  table.map(({ ...r }) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith("maxAbs")))),
+  table.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith("maxAbs")))),
 );
+console.table(memory);
 console.log(JSON.stringify(result.targets, null, 2));
-console.table(result.load);
+console.log(`wrote ${path.relative(process.cwd(), outFile)}`);
