@@ -8,7 +8,10 @@ import { createWasmGemm } from "./wasm-gemm.js";
 export type CpuEngineChoice = "auto" | "native" | "wasm" | "js";
 
 export interface CreateCpuBackendOptions {
-  /** Threads for the GEMM (native pool or WebAssembly workers; default: the cores available). */
+  /**
+   * Threads for the GEMM (native pool or WebAssembly workers). Default: the native pool, the machine's
+   * physical cores (Linux; capped by os.availableParallelism()); WebAssembly, the cores available.
+   */
   threads?: number;
   /**
    * The matrix-multiply engine. "auto" (default): native (Node, when the addon loads), else WebAssembly

@@ -6,13 +6,13 @@ import { type Activation, BackendError, shapeError } from "@deberta/tensor";
 import type { LinearEpilogue, PackedLinear, PackingGemm } from "../cpu-backend.js";
 import {
   checkStatus,
-  importNodeBuiltin,
   loadNativeAddon,
   type NativeAddon,
   type NativeEngineHandle,
   type NativeIsa,
   type NativePackedHandle,
 } from "./addon.js";
+import { defaultNativeThreads } from "./physical-cores.js";
 
 /** transformers' activation names → the addon's epilogue codes (absent: not fused, the caller applies it). */
 const NATIVE_ACTIVATIONS: Partial<Record<Activation, number>> = {
@@ -51,7 +51,10 @@ function checkDims(op: string, dims: Record<string, number>): void {
 }
 
 export interface NativeGemmOptions {
-  /** Participating threads (the calling one included); default: the cores available. */
+  /**
+   * Participating threads (the calling one included); default: the machine's physical cores (Linux),
+   * capped by os.availableParallelism(); os.availableParallelism() elsewhere.
+   */
   threads?: number;
   /** Instruction-set path; default $DEBERTA_CPU_ISA, else the best this CPU runs. */
   isa?: NativeIsa;
@@ -321,10 +324,7 @@ export async function createNativeGemm(options: NativeGemmOptions = {}): Promise
       `cpu native: this CPU cannot run the ${isa} path (it runs: ${info.supported.join(", ")}; compiled: ${info.compiled.join(", ")})`,
     );
   let threads = options.threads;
-  if (threads === undefined) {
-    const os = await importNodeBuiltin<typeof import("node:os")>("node:os").catch(() => undefined);
-    threads = os?.availableParallelism?.() ?? os?.cpus().length ?? 1;
-  }
+  if (threads === undefined) threads = await defaultNativeThreads();
   if (!Number.isInteger(threads) || threads < 1 || threads > 1024)
     throw new BackendError(
       "BACKEND_UNAVAILABLE",
