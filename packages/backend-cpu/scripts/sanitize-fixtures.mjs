@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Two fixture checkpoints on the CPU backend's native engine, compared with their float64 references
+// Two fixture checkpoints on the CPU backend's native engine, on every instruction-set path this CPU runs
+// (forced one at a time), compared with their float64 references
 // (logits 1e-5, hidden states and attentions 1e-4, @deberta/heads/fixture-check). Run by scripts/sanitize.mjs
 // in a process with the ASan runtime preloaded and DEBERTA_CPU_NATIVE_PATH pointing at the sanitizer build;
 // exits 1 on a failed check. Uses the built packages of this monorepo (`pnpm build` first): @deberta/heads
@@ -24,28 +25,40 @@ const names = (process.env.SANITIZE_FIXTURES ?? "base-like/seqcls,span8-types/ml
 // The point of the run: the sanitizer runtime is in this process and the addon is the sanitizer build.
 const maps = () => readFileSync("/proc/self/maps", "utf8");
 if (!/libasan\.so/.test(maps())) throw new Error("sanitize-fixtures: libasan is not loaded (LD_PRELOAD)");
-const backend = await createCpuBackend({ engine: "native", threads: 2 });
-if (!maps().includes("/dist/native-asan/"))
-  throw new Error(`sanitize-fixtures: the addon loaded is not dist/native-asan (${backend.engine.name})`);
-
 let failed = 0;
-try {
-  for (const name of names) {
-    const dir = path.join(fixtures, "models", name);
-    const config = await DebertaConfig.from_pretrained(dir);
-    const expected = new Map(await readWeightsFile(path.join(dir, "expected.safetensors")));
-    const Head = headRegistry.get(config.architectures[0]);
-    const model = await Head.from_pretrained(dir, { backend, config });
-    const checks = await checkFixture(model, expected);
-    const bad = checks.filter((c) => !c.pass);
-    const worst = Math.max(...checks.filter((c) => Number.isFinite(c.tolerance)).map((c) => c.maxError));
-    console.log(
-      `sanitize-fixtures: ${name} on ${backend.engine.name}: ${checks.length - bad.length}/${checks.length} checks pass (largest error ${worst.toExponential(2)})`,
-    );
-    for (const c of bad) console.log(`  FAIL ${c.name}: ${c.maxError} > ${c.tolerance}`);
-    failed += bad.length;
+let paths = 0;
+for (const isa of ["avx512", "avx2", "portable"]) {
+  let backend;
+  try {
+    backend = await createCpuBackend({ engine: "native", threads: 2, isa });
+  } catch (error) {
+    console.log(`sanitize-fixtures: ${isa} path skipped: ${error.message}`);
+    continue;
   }
-} finally {
-  await backend.close();
+  paths++;
+  if (!maps().includes("/dist/native-asan/"))
+    throw new Error(`sanitize-fixtures: the addon loaded is not dist/native-asan (${backend.engine.name})`);
+  try {
+    for (const name of names) {
+      const dir = path.join(fixtures, "models", name);
+      const config = await DebertaConfig.from_pretrained(dir);
+      const expected = new Map(await readWeightsFile(path.join(dir, "expected.safetensors")));
+      const Head = headRegistry.get(config.architectures[0]);
+      const model = await Head.from_pretrained(dir, { backend, config });
+      const checks = await checkFixture(model, expected);
+      const bad = checks.filter((c) => !c.pass);
+      const worst = Math.max(...checks.filter((c) => Number.isFinite(c.tolerance)).map((c) => c.maxError));
+      console.log(
+        `sanitize-fixtures: ${name} on ${backend.engine.name}: ${checks.length - bad.length}/${checks.length} checks pass (largest error ${worst.toExponential(2)})`,
+      );
+      for (const c of bad) console.log(`  FAIL ${c.name}: ${c.maxError} > ${c.tolerance}`);
+      failed += bad.length;
+      model.dispose();
+    }
+  } finally {
+    await backend.close();
+  }
 }
+// The portable path runs everywhere: no path at all means the native engine did not load.
+if (paths === 0) throw new Error("sanitize-fixtures: no native instruction-set path could be created");
 process.exitCode = failed > 0 ? 1 : 0;

@@ -2,9 +2,10 @@
 // pnpm test:sanitize (CI: .ci/run, after pnpm test). Builds the native addon with AddressSanitizer +
 // UndefinedBehaviorSanitizer (scripts/build-native.mjs --sanitize -> dist/native-asan/deberta_cpu.node) and
 // runs under it, each in a child process with the ASan runtime preloaded and DEBERTA_CPU_NATIVE_PATH set:
-//   1. the native GEMM tests and the conformance suite's native-engine cases (vitest, `-t native`);
-//   2. two fixture checkpoints on the native engine against their references (scripts/sanitize-fixtures.mjs;
-//      needs the other packages built: `pnpm build`).
+//   1. the native GEMM tests, the native attention / row kernel tests and the conformance suite's native-engine
+//      cases (vitest, `-t native`), each on every instruction-set path this CPU runs;
+//   2. two fixture checkpoints on the native engine against their references, on every path
+//      (scripts/sanitize-fixtures.mjs; needs the other packages built: `pnpm build`).
 // Any sanitizer report stops the process with a non-zero status, and this script exits 1.
 // Needs g++ with its ASan/UBSan runtimes (Debian: g++, or libgcc-12-dev for the runtimes alone).
 import { spawnSync } from "node:child_process";
@@ -39,7 +40,7 @@ const env = {
 delete env.DEBERTA_CPU_ISA;
 const vitest = path.join(root, "node_modules", "vitest", "vitest.mjs");
 step(
-  "native GEMM tests and native conformance cases under ASan + UBSan",
+  "native GEMM, native kernel and native conformance tests under ASan + UBSan",
   process.execPath,
   [
     vitest,
@@ -47,6 +48,7 @@ step(
     "--project",
     "default",
     "src/native/native-gemm.test.ts",
+    "src/native/native-kernels.test.ts",
     "src/conformance.test.ts",
     "-t",
     "native",
