@@ -1,4 +1,3 @@
-import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { DebertaConfig } from "@deberta/config";
 import { headRegistry } from "@deberta/heads";
@@ -10,27 +9,9 @@ import {
 } from "@deberta/heads/fixture-check";
 import { readWeightsFile } from "@deberta/hub";
 import type { Backend } from "@deberta/tensor";
-import { fixturesDir } from "@deberta/testing";
+import { fixtureCheckpoints, fixturesDir } from "@deberta/testing";
 
-export { fixturesDir };
-
-/** Every checkpoint folder of fixtures/models (variant/name) that has weights and a reference. */
-export function fixtureCheckpoints(): string[] {
-  const models = path.join(fixturesDir(), "models");
-  const out: string[] = [];
-  for (const variant of readdirSync(models, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort()) {
-    for (const name of readdirSync(path.join(models, variant)).sort()) {
-      const dir = path.join(models, variant, name);
-      const hasWeights =
-        existsSync(path.join(dir, "model.safetensors")) || existsSync(path.join(dir, "pytorch_model.bin"));
-      if (hasWeights && existsSync(path.join(dir, "expected.safetensors"))) out.push(`${variant}/${name}`);
-    }
-  }
-  return out;
-}
+export { fixtureCheckpoints, fixturesDir };
 
 /** Loads checkpoint `name` (variant/name) on `backend`, checks it against its reference, and frees it. */
 export async function checkCheckpoint(

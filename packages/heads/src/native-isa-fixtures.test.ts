@@ -4,10 +4,8 @@
 // attentions within 1e-4. A path the CPU cannot run is skipped with the reason in its title; the whole file
 // is skipped, with the reason, when the native engine is unavailable (e.g. the addon was built without a
 // C++ compiler).
-import { existsSync, readdirSync } from "node:fs";
-import path from "node:path";
 import { type CpuBackend, createCpuBackend, loadNativeAddon, type NativeIsa } from "@deberta/backend-cpu";
-import { modelsDir } from "@deberta/testing";
+import { fixtureCheckpoints } from "@deberta/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkFixture, LOGIT_TOLERANCE, type ReferenceTensor, STATE_TOLERANCE } from "./fixture-check.js";
 import { headRegistry } from "./registry.js";
@@ -16,24 +14,6 @@ import { loadFixture } from "./test-support.js";
 const TIMEOUT = 120_000;
 const THREADS = 2;
 const PATHS: NativeIsa[] = ["avx512", "avx2", "portable"];
-
-/** Every checkpoint folder of fixtures/models (variant/name) with weights and a reference. */
-function fixtureCheckpoints(): string[] {
-  const models = modelsDir();
-  const out: string[] = [];
-  for (const variant of readdirSync(models, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort()) {
-    for (const name of readdirSync(path.join(models, variant)).sort()) {
-      const dir = path.join(models, variant, name);
-      const hasWeights =
-        existsSync(path.join(dir, "model.safetensors")) || existsSync(path.join(dir, "pytorch_model.bin"));
-      if (hasWeights && existsSync(path.join(dir, "expected.safetensors"))) out.push(`${variant}/${name}`);
-    }
-  }
-  return out;
-}
 
 const CHECKPOINTS = fixtureCheckpoints();
 

@@ -1,6 +1,6 @@
 // Where the shared golden fixtures are: `$DEBERTA_FIXTURES`, else `<repo root>/../shared/fixtures` (they live
 // outside the repository, beside it).
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -29,4 +29,25 @@ export function fixturesDir(): string {
 /** `<fixtures>/models`: the fixture checkpoints, as `<variant>/<name>` folders. */
 export function modelsDir(): string {
   return path.join(fixturesDir(), "models");
+}
+
+/**
+ * Every checkpoint of `<fixtures>/models` that has weights (`model.safetensors` or `pytorch_model.bin`) and a
+ * reference (`expected.safetensors`), as sorted `<variant>/<name>` names.
+ */
+export function fixtureCheckpoints(): string[] {
+  const models = modelsDir();
+  const out: string[] = [];
+  for (const variant of readdirSync(models, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort()) {
+    for (const name of readdirSync(path.join(models, variant)).sort()) {
+      const dir = path.join(models, variant, name);
+      const hasWeights =
+        existsSync(path.join(dir, "model.safetensors")) || existsSync(path.join(dir, "pytorch_model.bin"));
+      if (hasWeights && existsSync(path.join(dir, "expected.safetensors"))) out.push(`${variant}/${name}`);
+    }
+  }
+  return out;
 }

@@ -6,5 +6,5 @@ export {
   loadFixture,
   type ReferenceTensor,
 } from "./checkpoint.js";
-export { findRepoRoot, fixturesDir, modelsDir } from "./fixtures-dir.js";
+export { findRepoRoot, fixtureCheckpoints, fixturesDir, modelsDir } from "./fixtures-dir.js";
 export { caseRng, Rng } from "./rng.js";
