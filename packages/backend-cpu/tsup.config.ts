@@ -8,7 +8,9 @@ export default defineConfig([
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,
-    clean: true,
+    // The native addons (scripts/build-native.mjs, run after tsup) stay: their recorded input hash then spares
+    // a recompile when only the TypeScript changed.
+    clean: ["!native/**", "!native-asan/**"],
     target: "es2022",
     platform: "neutral",
     external: ["node:os", "node:worker_threads"],
