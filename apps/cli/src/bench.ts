@@ -33,7 +33,7 @@ export async function benchCommand(o: BenchOptions): Promise<Record<string, unkn
   times.sort((a, b) => a - b);
   const result = {
     model: o.model,
-    gemm: backend.gemm.name,
+    engine: backend.engine.name,
     batch: o.batch,
     length: o.length,
     loadMs: Math.round(loadMs),

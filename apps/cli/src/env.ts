@@ -28,7 +28,6 @@ export async function envCommand(): Promise<Record<string, unknown>> {
       const backend = await backendRegistry.resolve(name);
       backends[name] = {
         available: true,
-        ...("gemm" in backend ? { gemm: (backend as { gemm: { name: string } }).gemm.name } : {}),
         // The CPU backend's matrix-multiply engine and, when it is not the native one, why.
         ...("engine" in backend
           ? { engine: (backend as { engine: { name: string; fallbackReason?: string } }).engine }
