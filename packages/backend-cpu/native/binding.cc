@@ -13,11 +13,11 @@
 //   packedBytes(packed) -> number
 //   freePacked(packed) -> status
 //   matmulPacked(engine, packed, a, aOff, c, cOff, m, bias | null, act) -> status  C = act(A * W^T + bias)
-//   attention(engine, qkv, qBias, vBias, keep: Int32Array, mask3d, posKey | null, posQuery | null, context,
-//             probs | null, batch, length, heads, headSize, span, scale) -> status     (attention.cc)
-//   layerNorm(engine, x, residual | null, gamma, beta, out, rows, n, eps) -> status  (layer_norm.cc)
-//   softmaxRows(engine, x, rows, n) -> status                                      (softmax.cc)
-//   activate(engine, x, count, act) -> status                                      (activation.cc)
+//   runProgram(engine, buffers, packed, code: Float64Array, async) -> number | Promise<number>
+//             the recorded ops of a forward (program.h), run in order; binding_program.cc
+//
+// Calls that use the engine's pool take a turn (engine.h, Turn): a synchronous call made while an
+// asynchronous program is queued or running waits for it, so every op runs in the order it was issued.
 #include <node_api.h>
 #include <stdint.h>
 #include <string.h>
@@ -25,104 +25,10 @@
 #include <new>
 
 #include "engine.h"
+#include "napi_util.h"
 
 namespace deberta {
 namespace {
-
-constexpr int64_t kMaxDim = 0x7fffffff;
-
-struct EngineBox {
-  Engine* engine;
-};
-
-struct PackedBox {
-  PackedB packed;
-  bool freed;
-};
-
-napi_value make_int(napi_env env, int64_t v) {
-  napi_value out;
-  napi_create_int64(env, v, &out);
-  return out;
-}
-
-napi_value status(napi_env env, Status s) { return make_int(env, s); }
-
-bool get_int(napi_env env, napi_value v, int64_t* out) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return false;
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) return false;
-  if (!(d >= 0 && d <= static_cast<double>(kMaxDim * 4)) || d != static_cast<double>(static_cast<int64_t>(d)))
-    return false;
-  *out = static_cast<int64_t>(d);
-  return true;
-}
-
-bool get_bool(napi_env env, napi_value v, bool* out) { return napi_get_value_bool(env, v, out) == napi_ok; }
-
-// A Float32Array's data (already advanced by its byteOffset) and its length in floats.
-bool get_f32(napi_env env, napi_value v, float** data, size_t* length) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return false;
-  napi_typedarray_type type;
-  void* p;
-  if (napi_get_typedarray_info(env, v, &type, length, &p, nullptr, nullptr) != napi_ok) return false;
-  if (type != napi_float32_array) return false;
-  *data = static_cast<float*>(p);
-  return true;
-}
-
-bool get_double(napi_env env, napi_value v, double* out) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return false;
-  return napi_get_value_double(env, v, out) == napi_ok;
-}
-
-// A Float32Array, or null / undefined (then *data = nullptr, *length = 0).
-bool get_f32_or_null(napi_env env, napi_value v, float** data, size_t* length) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok) return false;
-  if (t == napi_null || t == napi_undefined) {
-    *data = nullptr;
-    *length = 0;
-    return true;
-  }
-  return get_f32(env, v, data, length);
-}
-
-bool get_i32(napi_env env, napi_value v, int32_t** data, size_t* length) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return false;
-  napi_typedarray_type type;
-  void* p;
-  if (napi_get_typedarray_info(env, v, &type, length, &p, nullptr, nullptr) != napi_ok) return false;
-  if (type != napi_int32_array) return false;
-  *data = static_cast<int32_t*>(p);
-  return true;
-}
-
-template <typename T>
-bool get_external(napi_env env, napi_value v, T** out) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external) return false;
-  void* p;
-  if (napi_get_value_external(env, v, &p) != napi_ok || p == nullptr) return false;
-  *out = static_cast<T*>(p);
-  return true;
-}
-
-// offset + rows * cols floats fit in an array of `length` floats.
-bool fits(int64_t offset, int64_t rows, int64_t cols, size_t length) {
-  return offset + rows * cols <= static_cast<int64_t>(length);
-}
-
-template <size_t N>
-bool args(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
-  size_t argc = N;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return false;
-  return argc == N;
-}
 
 napi_value string_array(napi_env env, const IsaKernels* const* list, int count, bool only_supported) {
   napi_value arr;
@@ -174,7 +80,7 @@ napi_value CreateEngine(napi_env env, napi_callback_info info) {
     delete engine;
     return status(env, ERR_OUT_OF_MEMORY);
   }
-  EngineBox* box = new (std::nothrow) EngineBox{engine};
+  EngineBox* box = new (std::nothrow) EngineBox{engine, 0, false};
   napi_value out;
   if (box == nullptr || napi_create_external(env, box, finalize_engine, nullptr, &out) != napi_ok) {
     delete engine;
@@ -182,13 +88,6 @@ napi_value CreateEngine(napi_env env, napi_callback_info info) {
     return status(env, ERR_OUT_OF_MEMORY);
   }
   return out;
-}
-
-bool get_engine(napi_env env, napi_value v, Engine** out) {
-  EngineBox* box;
-  if (!get_external(env, v, &box) || box->engine == nullptr) return false;
-  *out = box->engine;
-  return true;
 }
 
 napi_value EngineInfo(napi_env env, napi_callback_info info) {
@@ -211,8 +110,11 @@ napi_value DestroyEngine(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   EngineBox* box;
   if (!args(env, info, argv) || !get_external(env, argv[0], &box)) return status(env, ERR_ARGUMENT);
-  delete box->engine;  // joins the workers
-  box->engine = nullptr;
+  box->closed = true;
+  if (box->in_flight == 0) {
+    delete box->engine;  // joins the workers
+    box->engine = nullptr;
+  }  // else the last running program deletes it (binding_program.cc)
   return status(env, OK);
 }
 
@@ -233,13 +135,14 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   if (m > kMaxDim || n > kMaxDim || k > kMaxDim || !fits(ao, m, k, la) || !fits(bo, k, n, lb) ||
       !fits(co, m, n, lc))
     return status(env, ERR_SHAPE);
+  Turn turn(e);
   return status(env, e->gemm(a + ao, b + bo, trans, c + co, static_cast<int>(m), static_cast<int>(n),
                              static_cast<int>(k)));
 }
 
 void finalize_packed(napi_env, void* data, void*) {
   PackedBox* box = static_cast<PackedBox*>(data);
-  if (!box->freed) free_floats(box->packed.data);
+  free_floats(box->packed.data);
   delete box;
 }
 
@@ -257,6 +160,7 @@ napi_value PackWeight(napi_env env, napi_callback_info info) {
   if (n > kMaxDim || k > kMaxDim || !fits(wo, n, k, lw)) return status(env, ERR_SHAPE);
   PackedBox* box = new (std::nothrow) PackedBox{};
   if (box == nullptr) return status(env, ERR_OUT_OF_MEMORY);
+  Turn turn(e);
   Status s = e->pack_weight(w + wo, static_cast<int>(n), static_cast<int>(k), &box->packed);
   if (s != OK) {
     delete box;
@@ -282,9 +186,11 @@ napi_value FreePacked(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   PackedBox* box;
   if (!args(env, info, argv) || !get_external(env, argv[0], &box)) return status(env, ERR_ARGUMENT);
-  if (!box->freed) free_floats(box->packed.data);
-  box->packed.data = nullptr;
   box->freed = true;
+  if (box->in_flight == 0) {
+    free_floats(box->packed.data);
+    box->packed.data = nullptr;
+  }  // else the last running program that reads it frees it (binding_program.cc)
   return status(env, OK);
 }
 
@@ -306,93 +212,12 @@ napi_value MatmulPacked(napi_env env, napi_callback_info info) {
   napi_typeof(env, argv[7], &bt);
   if (bt != napi_null && bt != napi_undefined && !get_f32(env, argv[7], &bias, &lbias)) return status(env, ERR_ARGUMENT);
   const PackedB& p = box->packed;
-  if (act > ACT_GELU_TANH) return status(env, ERR_ARGUMENT);
+  if (act > ACT_LAST) return status(env, ERR_ARGUMENT);
   if (m > kMaxDim || !fits(ao, m, p.k, la) || !fits(co, m, p.n, lc) ||
       (bias != nullptr && lbias < static_cast<size_t>(p.n)))
     return status(env, ERR_SHAPE);
+  Turn turn(e);
   return status(env, e->gemm_packed(a + ao, static_cast<int>(m), p, c + co, bias, static_cast<int>(act)));
-}
-
-napi_value Attention(napi_env env, napi_callback_info info) {
-  napi_value argv[16];
-  if (!args(env, info, argv)) return status(env, ERR_ARGUMENT);
-  Engine* e;
-  if (!get_engine(env, argv[0], &e)) return status(env, ERR_DISPOSED);
-  float *qkv, *qb, *vb, *pk, *pq, *ctx, *probs;
-  size_t lqkv, lqb, lvb, lk, lpk, lpq, lctx, lprobs;
-  int32_t* keep;
-  bool mask3d;
-  int64_t batch, length, heads, hs, span;
-  double scale;
-  if (!get_f32(env, argv[1], &qkv, &lqkv) || !get_f32(env, argv[2], &qb, &lqb) || !get_f32(env, argv[3], &vb, &lvb) ||
-      !get_i32(env, argv[4], &keep, &lk) || !get_bool(env, argv[5], &mask3d) ||
-      !get_f32_or_null(env, argv[6], &pk, &lpk) || !get_f32_or_null(env, argv[7], &pq, &lpq) ||
-      !get_f32(env, argv[8], &ctx, &lctx) || !get_f32_or_null(env, argv[9], &probs, &lprobs) ||
-      !get_int(env, argv[10], &batch) || !get_int(env, argv[11], &length) || !get_int(env, argv[12], &heads) ||
-      !get_int(env, argv[13], &hs) || !get_int(env, argv[14], &span) || !get_double(env, argv[15], &scale))
-    return status(env, ERR_ARGUMENT);
-  // Every product below stays far from int64 overflow: each factor is at most 2^31.
-  const int64_t kMaxL = 1 << 16;
-  if (length > kMaxL || heads > kMaxL || hs > kMaxL || span > kMaxDim / 4 || batch > kMaxDim) return status(env, ERR_SHAPE);
-  const int64_t width = heads * 3 * hs;
-  const bool pos = pk != nullptr || pq != nullptr;
-  if (!fits(0, batch * length, width, lqkv) || static_cast<int64_t>(lqb) < heads * hs ||
-      static_cast<int64_t>(lvb) < heads * hs || !fits(0, batch * length, mask3d ? length : 1, lk) ||
-      (pos && span < 1) || (pk != nullptr && !fits(0, heads * 2 * span, hs, lpk)) ||
-      (pq != nullptr && !fits(0, heads * 2 * span, hs, lpq)) || !fits(0, batch * length, heads * hs, lctx) ||
-      (probs != nullptr && !fits(0, batch * heads * length, length, lprobs)) || batch * heads > kMaxDim)
-    return status(env, ERR_SHAPE);
-  AttentionArgs a = {qkv, qb, vb, keep, mask3d, pk, pq, ctx, probs, static_cast<int>(batch), static_cast<int>(length),
-                     static_cast<int>(heads), static_cast<int>(hs), static_cast<int>(span), static_cast<float>(scale)};
-  return status(env, e->attention(a));
-}
-
-napi_value LayerNorm(napi_env env, napi_callback_info info) {
-  napi_value argv[9];
-  if (!args(env, info, argv)) return status(env, ERR_ARGUMENT);
-  Engine* e;
-  if (!get_engine(env, argv[0], &e)) return status(env, ERR_DISPOSED);
-  float *x, *r, *g, *b, *out;
-  size_t lx, lr, lg, lb, lo;
-  int64_t rows, n;
-  double eps;
-  if (!get_f32(env, argv[1], &x, &lx) || !get_f32_or_null(env, argv[2], &r, &lr) || !get_f32(env, argv[3], &g, &lg) ||
-      !get_f32(env, argv[4], &b, &lb) || !get_f32(env, argv[5], &out, &lo) || !get_int(env, argv[6], &rows) ||
-      !get_int(env, argv[7], &n) || !get_double(env, argv[8], &eps))
-    return status(env, ERR_ARGUMENT);
-  if (rows > kMaxDim || n > kMaxDim || !fits(0, rows, n, lx) || !fits(0, rows, n, lo) ||
-      (r != nullptr && !fits(0, rows, n, lr)) || static_cast<int64_t>(lg) < n || static_cast<int64_t>(lb) < n)
-    return status(env, ERR_SHAPE);
-  return status(env, e->layer_norm(x, r, g, b, out, static_cast<int>(rows), static_cast<int>(n), static_cast<float>(eps)));
-}
-
-napi_value SoftmaxRows(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!args(env, info, argv)) return status(env, ERR_ARGUMENT);
-  Engine* e;
-  if (!get_engine(env, argv[0], &e)) return status(env, ERR_DISPOSED);
-  float* x;
-  size_t lx;
-  int64_t rows, n;
-  if (!get_f32(env, argv[1], &x, &lx) || !get_int(env, argv[2], &rows) || !get_int(env, argv[3], &n))
-    return status(env, ERR_ARGUMENT);
-  if (rows > kMaxDim || n > kMaxDim || !fits(0, rows, n, lx)) return status(env, ERR_SHAPE);
-  return status(env, e->softmax_rows(x, static_cast<int>(rows), static_cast<int>(n)));
-}
-
-napi_value Activate(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!args(env, info, argv)) return status(env, ERR_ARGUMENT);
-  Engine* e;
-  if (!get_engine(env, argv[0], &e)) return status(env, ERR_DISPOSED);
-  float* x;
-  size_t lx;
-  int64_t count, act;
-  if (!get_f32(env, argv[1], &x, &lx) || !get_int(env, argv[2], &count) || !get_int(env, argv[3], &act))
-    return status(env, ERR_ARGUMENT);
-  if (act > ACT_GELU_TANH) return status(env, ERR_ARGUMENT);
-  if (!fits(0, count, 1, lx)) return status(env, ERR_SHAPE);
-  return status(env, e->activate(x, static_cast<size_t>(count), static_cast<int>(act)));
 }
 
 napi_value Init(napi_env env, napi_value exports) {
@@ -406,10 +231,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"packedBytes", nullptr, PackedBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"freePacked", nullptr, FreePacked, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmulPacked", nullptr, MatmulPacked, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"attention", nullptr, Attention, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"softmaxRows", nullptr, SoftmaxRows, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"activate", nullptr, Activate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"runProgram", nullptr, RunProgram, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include "isa.h"
 #include "thread_pool.h"
 
@@ -48,10 +51,28 @@ class Engine {
   // out = layerNorm(x (+ residual)) row by row (layer_norm.cc); residual may be null.
   Status layer_norm(const float* x, const float* residual, const float* gamma, const float* beta, float* out,
                     int rows, int n, float eps);
-  // x[rows, n] = softmax over each row, in place (softmax.cc).
-  Status softmax_rows(float* x, int rows, int n);
   // x[0..count) = act(x) in place, act an Activation code (activation.cc).
   Status activate(float* x, size_t count, int act);
+  // c[rows, n] = act(c + bias) in place, bias [n] or null (activation.cc).
+  Status bias_activate(float* c, int rows, int n, const float* bias, int act);
+  // out[i, :] = table[idx[i], :]; ERR_SHAPE (nothing written) when an index is outside [0, rows) (gather.cc).
+  Status gather(const float* table, int64_t rows, int64_t width, const int32_t* idx, int64_t count, float* out);
+  // out = a op b over a broadcast shape (binary.cc); op a BinaryOp code.
+  Status binary(int op, const float* a, const float* b, float* out, const struct Strided& shape);
+  // out = x read through strides (transpose, slice, reshape), 4-byte elements (strided_copy.cc).
+  Status strided_copy(const uint32_t* x, uint32_t* out, const struct Strided& shape);
+  // out = x * scale + shift, in double like the JavaScript kernel (affine.cc).
+  Status affine(const float* x, float* out, size_t count, double scale, double shift);
+  // out = softmax over rows of n of where(mask != 0, x, lowest), the mask read through shape's first
+  // strides (masked_softmax.cc); mask null: plain softmax. Mask entries are float or int32 (mask_is_int).
+  Status masked_softmax(const float* x, const void* mask, bool mask_is_int, float* out, int64_t rows, int n,
+                        const struct Strided& mask_shape);
+
+  // Calls that use the pool run one at a time, in the order their tickets were taken (on the JavaScript
+  // thread): a program submitted to run asynchronously and a later synchronous call keep their order.
+  uint64_t take_ticket();
+  void wait_turn(uint64_t ticket);
+  void end_turn();
 
  private:
   Status run(const float* a, int m, int k, const float* pb, int n, float* c, const float* bias, int act);
@@ -68,7 +89,36 @@ class Engine {
   size_t bias_cap_ = 0;
   float** att_scratch_ = nullptr;  // per-participant attention scratch (attention.cc)
   size_t att_cap_ = 0;
+  std::mutex turn_mu_;
+  std::condition_variable turn_cv_;
+  uint64_t next_ticket_ = 0;
+  uint64_t serving_ = 0;
 };
+
+// Holds the engine's turn for a synchronous call made from the JavaScript thread.
+class Turn {
+ public:
+  explicit Turn(Engine* e) : e_(e) { e_->wait_turn(e_->take_ticket()); }
+  ~Turn() { e_->end_turn(); }
+  Turn(const Turn&) = delete;
+  Turn& operator=(const Turn&) = delete;
+
+ private:
+  Engine* e_;
+};
+
+// A broadcast / strided view over an output of `dims` (row-major, contiguous): element strides of up to
+// two inputs per dimension (0 repeats). binding_program.cc checks that every offset stays in its array.
+constexpr int kMaxRank = 6;
+struct Strided {
+  int rank;  // 1..kMaxRank
+  int64_t dims[kMaxRank];
+  int64_t stride[2][kMaxRank];
+  int64_t offset[2];
+};
+
+// Binary op codes (src/native/program.ts, BINARY_OPS).
+enum BinaryOp { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3, BIN_MAX = 4, BIN_MIN = 5 };
 
 // Arguments of Engine::attention (see attention.cc for the maths). Every length was checked.
 struct AttentionArgs {

@@ -174,7 +174,28 @@ Status Engine::run(const float* a, int m, int k, const float* pb, int n, float* 
 }
 
 Status Engine::gemm_packed(const float* a, int m, const PackedB& b, float* c, const float* bias, int act) {
-  return run(a, m, b.k, b.data, b.n, c, bias, act);
+  if (act <= ACT_LAST_EPILOGUE) return run(a, m, b.k, b.data, b.n, c, bias, act);
+  // tanh / sigmoid are not epilogue activations: the bias in the epilogue, the activation after.
+  const Status s = run(a, m, b.k, b.data, b.n, c, bias, ACT_NONE);
+  return s != OK ? s : activate(c, static_cast<size_t>(m) * b.n, act);
+}
+
+uint64_t Engine::take_ticket() {
+  std::lock_guard<std::mutex> lock(turn_mu_);
+  return next_ticket_++;
+}
+
+void Engine::wait_turn(uint64_t ticket) {
+  std::unique_lock<std::mutex> lock(turn_mu_);
+  turn_cv_.wait(lock, [&] { return serving_ == ticket; });
+}
+
+void Engine::end_turn() {
+  {
+    std::lock_guard<std::mutex> lock(turn_mu_);
+    serving_++;
+  }
+  turn_cv_.notify_all();
 }
 
 Status Engine::gemm(const float* a, const float* b, bool transposed, float* c, int m, int n, int k) {

@@ -7,8 +7,11 @@
 
 namespace deberta {
 
-// Epilogue activations, the codes of src/native/native-gemm.ts.
-enum Activation { ACT_NONE = 0, ACT_GELU = 1, ACT_RELU = 2, ACT_GELU_TANH = 3 };
+// Activation codes (src/native/native-gemm.ts, NATIVE_ACTIVATIONS). The GEMM epilogue and the ISA's
+// `activate` take codes up to ACT_GELU_TANH; tanh and sigmoid run in activation.cc, in double.
+enum Activation { ACT_NONE = 0, ACT_GELU = 1, ACT_RELU = 2, ACT_GELU_TANH = 3, ACT_TANH = 4, ACT_SIGMOID = 5 };
+constexpr int ACT_LAST_EPILOGUE = ACT_GELU_TANH;
+constexpr int ACT_LAST = ACT_SIGMOID;
 
 // What follows the product on the last K block: C = act(C + bias). `bias` points at the block's first column
 // of a copy padded to a multiple of NR (so full-panel loads stay in bounds), or is null.

@@ -2,8 +2,9 @@
 // pnpm test:sanitize (CI: .ci/run, after pnpm test). Builds the native addon with AddressSanitizer +
 // UndefinedBehaviorSanitizer (scripts/build-native.mjs --sanitize -> dist/native-asan/deberta_cpu.node) and
 // runs under it, each in a child process with the ASan runtime preloaded and DEBERTA_CPU_NATIVE_PATH set:
-//   1. the native GEMM tests, the native attention / row kernel tests and the conformance suite's native-engine
-//      cases (vitest, `-t native`), each on every instruction-set path this CPU runs;
+//   1. the native GEMM tests, the native attention / row kernel tests, the program tests (malformed programs,
+//      asynchronous runs, close under a waiting download) and the conformance suite's native-engine cases
+//      (vitest, `-t native`), each on every instruction-set path this CPU runs;
 //   2. two fixture checkpoints on the native engine against their references, on every path
 //      (scripts/sanitize-fixtures.mjs; needs the other packages built: `pnpm build`).
 // Any sanitizer report stops the process with a non-zero status, and this script exits 1.
@@ -49,6 +50,7 @@ step(
     "default",
     "src/native/native-gemm.test.ts",
     "src/native/native-kernels.test.ts",
+    "src/native/program.test.ts",
     "src/conformance.test.ts",
     "-t",
     "native",

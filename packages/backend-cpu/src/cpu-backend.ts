@@ -19,7 +19,6 @@ import type { CpuContext } from "./kernels/context.js";
 import {
   activation,
   disentangledAttention,
-  disentangledAttentionNative,
   disentangledAttentionWasm,
   layerNorm,
   linear,
@@ -27,7 +26,14 @@ import {
   type PrimitiveKernels,
   primitiveKernels,
 } from "./kernels/index.js";
+import type { NativeExecutor, NativeRunStats } from "./native/executor.js";
 import { NativeGemm } from "./native/native-gemm.js";
+import {
+  type NativeOpContext,
+  type NativePrimitiveOps,
+  nativeFusedOps,
+  nativePrimitiveOps,
+} from "./native/ops/index.js";
 import type { GemmEngine } from "./wasm/gemm.js";
 
 /** A GEMM engine that can also keep Linear weights packed (the WebAssembly one). */
@@ -71,11 +77,21 @@ export interface CpuEngineInfo {
 /** Recycled output arrays kept for reuse, at most (a forward's working set is far below this). */
 const MAX_POOLED_BYTES = 256 * 2 ** 20;
 
+type NativeRecorder<K extends PrimitiveOpName> = (
+  ctx: NativeOpContext,
+  inputs: OpInputs<PrimitiveOps, K>,
+  attrs: OpAttrs<PrimitiveOps, K>,
+) => OpOutput<PrimitiveOps, K> | undefined;
+
 const isPacking = (g: Gemm): g is PackingGemm => typeof (g as PackingGemm).packLinearWeight === "function";
 
 /**
  * The CPU backend: tensors are typed arrays, primitives and fused ops are JavaScript kernels (one per file
  * in `kernels/`), and every matrix product goes through the `Gemm` given (WebAssembly SIMD, or JS).
+ *
+ * With the native engine, the ops a forward uses (src/native/ops/) are recorded instead and run by the addon
+ * as one program when a result is downloaded, on a worker thread: the event loop keeps turning during a
+ * forward. Any other op, and `read`, first runs what is recorded (synchronously) when it needs a result of it.
  */
 export class CpuBackend implements Backend {
   readonly name: string;
@@ -83,6 +99,8 @@ export class CpuBackend implements Backend {
   readonly gemm: Gemm;
   readonly engine: CpuEngineInfo;
   private readonly ctx: CpuContext;
+  private readonly executor: NativeExecutor | undefined;
+  private readonly nativeCtx: NativeOpContext | undefined;
   private live = new Set<CpuTensor>();
   private bytes = 0;
   private peak = 0;
@@ -101,36 +119,79 @@ export class CpuBackend implements Backend {
     const gemm = this.gemm;
     const engine = (gemm as { engine?: GemmEngine }).engine;
     const native = gemm instanceof NativeGemm ? gemm : undefined;
-    this.ctx = {
+    const executor = native?.executor;
+    this.executor = executor;
+    const kernelCtx: CpuContext = {
       gemm,
       ...(engine === undefined ? {} : { engine }),
-      ...(native === undefined ? {} : { native }),
       track: (t) => this.track(t),
-      takeFloats: (n) => {
-        const free = this.pool.get(n)?.pop();
-        if (free === undefined) return new Float32Array(n);
-        this.pooledBytes -= free.byteLength;
-        return free;
-      },
+      takeFloats: (n) => this.takePooled(n),
       packedLinear: (x, rows, weight, out, epilogue) => {
         const packed = weight.packed as PackedLinear | undefined;
         if (packed === undefined) return "none";
         return packed.apply(x, rows, out, epilogue) ? "fused" : "product";
       },
     };
+    // A JavaScript kernel writes its output now: while a native program is recorded or running, a pooled
+    // array may still be read or written by it, so such a kernel gets a fresh one. (Recorded ops may reuse
+    // pooled arrays: programs run in the order their ops were recorded.)
+    this.ctx = {
+      ...kernelCtx,
+      takeFloats: (n) => (executor?.busy ? new Float32Array(n) : this.takePooled(n)),
+    };
+    this.nativeCtx =
+      native === undefined || executor === undefined ? undefined : { cpu: kernelCtx, executor, gemm: native };
     const ctx = this.ctx;
-    this.fused = {
+    const js: FusedKernels = {
       linear: (inputs, attrs) => linear(ctx, inputs, attrs),
       layerNorm: (inputs, attrs) => layerNorm(ctx, inputs, attrs),
       activation: (inputs, attrs) => activation(ctx, inputs, attrs),
       maskedSoftmax: (inputs) => maskedSoftmax(ctx, inputs),
       disentangledAttention: (inputs, attrs) =>
-        ctx.native !== undefined
-          ? disentangledAttentionNative(ctx, ctx.native, inputs, attrs)
-          : ctx.engine === undefined
-            ? disentangledAttention(ctx, inputs, attrs)
-            : disentangledAttentionWasm(ctx, ctx.engine, inputs, attrs),
+        ctx.engine === undefined
+          ? disentangledAttention(ctx, inputs, attrs)
+          : disentangledAttentionWasm(ctx, ctx.engine, inputs, attrs),
     };
+    const nctx = this.nativeCtx;
+    if (nctx === undefined) {
+      this.fused = js;
+      return;
+    }
+    // Native first; what an op declines runs in JavaScript once its inputs are computed.
+    const n = nativeFusedOps;
+    const inJs = <I extends object, R>(inputs: I, kernel: () => R): R => {
+      this.settleInputs(inputs);
+      return kernel();
+    };
+    this.fused = {
+      linear: (i, a) => n.linear?.(nctx, i, a) ?? inJs(i, () => js.linear!(i, a)),
+      layerNorm: (i, a) => n.layerNorm?.(nctx, i, a) ?? inJs(i, () => js.layerNorm!(i, a)),
+      activation: (i, a) => n.activation?.(nctx, i, a) ?? inJs(i, () => js.activation!(i, a)),
+      maskedSoftmax: (i, a) => n.maskedSoftmax?.(nctx, i, a) ?? inJs(i, () => js.maskedSoftmax!(i, a)),
+      disentangledAttention: (i, a) =>
+        n.disentangledAttention?.(nctx, i, a) ?? inJs(i, () => js.disentangledAttention!(i, a)),
+    };
+  }
+
+  private takePooled(n: number): Float32Array {
+    const free = this.pool.get(n)?.pop();
+    if (free === undefined) return new Float32Array(n);
+    this.pooledBytes -= free.byteLength;
+    return free;
+  }
+
+  /** Runs what is recorded when a JavaScript kernel is about to read one of its results. */
+  private settleInputs(inputs: object): void {
+    const executor = this.executor;
+    if (executor === undefined) return;
+    for (const value of Object.values(inputs)) {
+      for (const t of Array.isArray(value) ? value : [value]) {
+        const data = t instanceof CpuTensor ? t.peek() : undefined;
+        if (data === undefined) continue;
+        executor.checkFailed(data);
+        if (executor.isPending(data)) executor.settle();
+      }
+    }
   }
 
   private track(t: CpuTensor): CpuTensor {
@@ -173,6 +234,7 @@ export class CpuBackend implements Backend {
   }
 
   async download(handle: TensorHandle): Promise<Tensor> {
+    if (this.executor !== undefined) await this.executor.ready(asCpu(handle, "download").data);
     const t = asCpu(handle, "download");
     if (t.dtype === "int64")
       return new Tensor(
@@ -184,9 +246,16 @@ export class CpuBackend implements Backend {
     return new Tensor("float32", t.f32.slice(), [...t.shape]);
   }
 
+  /** The native engine's program counts (undefined on the WebAssembly and JavaScript engines). */
+  nativeStats(): NativeRunStats | undefined {
+    return this.executor === undefined ? undefined : { ...this.executor.stats };
+  }
+
   /** The data of a CPU tensor without copying (read-only use). */
   read(handle: TensorHandle): Float32Array | Int32Array {
-    return asCpu(handle, "read").data;
+    const t = asCpu(handle, "read");
+    this.settleInputs({ t });
+    return t.data;
   }
 
   dispose(handle: TensorHandle): void {
@@ -213,6 +282,12 @@ export class CpuBackend implements Backend {
     attrs: OpAttrs<PrimitiveOps, K>,
   ): OpOutput<PrimitiveOps, K> {
     this.ensureOpen();
+    if (this.nativeCtx !== undefined) {
+      const nativeOp = nativePrimitiveOps[op] as NativePrimitiveOps[K] | undefined;
+      const recorded = (nativeOp as NativeRecorder<K> | undefined)?.(this.nativeCtx, inputs, attrs);
+      if (recorded !== undefined) return recorded;
+      this.settleInputs(inputs as object);
+    }
     const kernel: PrimitiveKernels[K] = primitiveKernels[op];
     return kernel(this.ctx, inputs, attrs);
   }
@@ -232,10 +307,14 @@ export class CpuBackend implements Backend {
     if (this.bytes > this.peak) this.peak = this.bytes;
   }
 
-  async sync(): Promise<void> {}
+  /** Waits until every recorded op has run (native engine); at once otherwise. */
+  async sync(): Promise<void> {
+    await this.executor?.ready();
+  }
 
   close(): void {
     if (this.closed) return;
+    this.executor?.close();
     for (const t of this.live) t.release();
     this.live.clear();
     this.pool.clear();

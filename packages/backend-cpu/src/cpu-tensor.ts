@@ -45,6 +45,11 @@ export class CpuTensor implements TensorHandle {
     return this.data_;
   }
 
+  /** The array, or undefined when disposed or held only packed (never throws). */
+  peek(): CpuData | undefined {
+    return this.data_;
+  }
+
   get f32(): Float32Array {
     const d = this.data;
     if (!(d instanceof Float32Array)) {

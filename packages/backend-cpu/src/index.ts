@@ -14,6 +14,7 @@ export {
 } from "./create.js";
 export { type Gemm, jsGemm } from "./gemm.js";
 export { loadNativeAddon, type NativeIsa } from "./native/addon.js";
+export type { NativeRunStats } from "./native/executor.js";
 export { createNativeGemm, NativeGemm, type NativeGemmOptions } from "./native/native-gemm.js";
 export * from "./wasm/index.js";
 export { WasmGemm } from "./wasm-gemm.js";

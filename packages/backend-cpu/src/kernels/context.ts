@@ -1,7 +1,6 @@
 import type { Activation, DType } from "@deberta/tensor";
 import { CpuTensor } from "../cpu-tensor.js";
 import type { Gemm } from "../gemm.js";
-import type { NativeKernels } from "../native/native-gemm.js";
 import { sizeOf } from "../strides.js";
 import type { GemmEngine } from "../wasm/gemm.js";
 
@@ -18,8 +17,6 @@ export interface CpuContext {
   ) => "none" | "product" | "fused";
   /** The WebAssembly engine behind `gemm`, when that is what it is (kernels may then work in its heap). */
   engine?: GemmEngine;
-  /** The native engine's attention and row kernels, when `gemm` is the native engine. */
-  native?: NativeKernels;
   track(t: CpuTensor): CpuTensor;
   /** A float32 array of `n` elements for an output, recycled from disposed outputs when one is free. */
   takeFloats(n: number): Float32Array;

@@ -35,7 +35,6 @@ export const primitiveKernels: PrimitiveKernels = {
 
 export { activation } from "./activation.js";
 export { disentangledAttention } from "./disentangled-attention.js";
-export { disentangledAttentionNative } from "./disentangled-attention-native.js";
 export { disentangledAttentionWasm } from "./disentangled-attention-wasm.js";
 export { layerNorm } from "./layer-norm.js";
 export { linear } from "./linear.js";

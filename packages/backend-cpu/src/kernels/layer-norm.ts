@@ -1,15 +1,24 @@
 // y = γ · (x − μ) / √(σ² + ε) + β over the last axis, with x = x + residual when given (float64 sums).
-// With the native engine: native/layer_norm.cc, the same maths (float partial sums accumulated in double).
 import { shapeError, type TensorHandle } from "@deberta/tensor";
-import { asCpu } from "../cpu-tensor.js";
+import { asCpu, type CpuTensor } from "../cpu-tensor.js";
 import { sameShape } from "../strides.js";
 import { type CpuContext, output } from "./context.js";
 
-export function layerNorm(
-  ctx: CpuContext,
-  inputs: { x: TensorHandle; residual?: TensorHandle; gamma: TensorHandle; beta: TensorHandle },
-  attrs: { epsilon: number },
-) {
+export interface LayerNormOperands {
+  x: CpuTensor;
+  residual: CpuTensor | undefined;
+  gamma: Float32Array;
+  beta: Float32Array;
+  n: number;
+}
+
+/** The operands of layerNorm, checked (shared with the native engine's op). */
+export function layerNormOperands(inputs: {
+  x: TensorHandle;
+  residual?: TensorHandle;
+  gamma: TensorHandle;
+  beta: TensorHandle;
+}): LayerNormOperands {
   const x = asCpu(inputs.x, "layerNorm");
   const residual = inputs.residual === undefined ? undefined : asCpu(inputs.residual, "layerNorm");
   const gamma = asCpu(inputs.gamma, "layerNorm").f32;
@@ -27,12 +36,16 @@ export function layerNorm(
       [beta.length],
     ]);
   }
+  return { x, residual, gamma, beta, n };
+}
+
+export function layerNorm(
+  ctx: CpuContext,
+  inputs: { x: TensorHandle; residual?: TensorHandle; gamma: TensorHandle; beta: TensorHandle },
+  attrs: { epsilon: number },
+) {
+  const { x, residual, gamma, beta, n } = layerNormOperands(inputs);
   const out = output(ctx, "float32", x.shape);
-  if (ctx.native !== undefined && n > 0) {
-    const rows = x.f32.length / n;
-    ctx.native.layerNorm(x.f32, residual?.f32 ?? null, gamma, beta, out.f32, rows, n, attrs.epsilon);
-    return out;
-  }
   const X = x.f32;
   const R = residual?.f32;
   const O = out.f32;

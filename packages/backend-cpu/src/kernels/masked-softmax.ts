@@ -1,5 +1,4 @@
-// softmax over the last axis of where(mask ≠ 0, x, lowest); mask broadcasts against x. With the native
-// engine the masking stays here and the softmax rows run in native/softmax.cc.
+// softmax over the last axis of where(mask ≠ 0, x, lowest); mask broadcasts against x.
 import { broadcastShapes, FLOAT32_LOWEST, type TensorHandle } from "@deberta/tensor";
 import { asCpu } from "../cpu-tensor.js";
 import { broadcastOffsets } from "../strides.js";
@@ -32,10 +31,6 @@ export function maskedSoftmax(ctx: CpuContext, inputs: { x: TensorHandle; mask?:
     for (let i = 0; i < O.length; i++) if (M[offsets[i]!] === 0) O[i] = FLOAT32_LOWEST;
   }
   const n = x.shape[x.shape.length - 1]!;
-  if (ctx.native !== undefined && n !== undefined && n > 0) {
-    ctx.native.softmaxRows(O, O.length / n, n);
-    return out;
-  }
   for (let base = 0; base < O.length; base += n) softmaxRow(O, base, n);
   return out;
 }

@@ -1,15 +1,13 @@
 // out = x[starts:ends] on the listed axes (all axes when none are listed), half-open ranges.
 import { shapeError, type TensorHandle } from "@deberta/tensor";
-import { asCpu } from "../cpu-tensor.js";
+import { asCpu, type CpuTensor } from "../cpu-tensor.js";
 import { sizeOf, stridesOf } from "../strides.js";
 import { type CpuContext, output } from "./context.js";
 
-export function slice(
-  ctx: CpuContext,
-  inputs: { x: TensorHandle },
-  attrs: { starts: readonly number[]; ends: readonly number[]; axes?: readonly number[] },
-) {
-  const x = asCpu(inputs.x, "slice");
+export type SliceAttrs = { starts: readonly number[]; ends: readonly number[]; axes?: readonly number[] };
+
+/** The first index kept on every axis and the output shape (shared with the native engine's op). */
+export function sliceRange(x: CpuTensor, attrs: SliceAttrs): { lo: number[]; shape: number[] } {
   const axes = attrs.axes ?? attrs.starts.map((_, i) => i);
   const lo = x.shape.map(() => 0);
   const hi = [...x.shape];
@@ -22,7 +20,12 @@ export function slice(
     lo[axis] = start;
     hi[axis] = end;
   });
-  const shape = hi.map((h, i) => h - lo[i]!);
+  return { lo, shape: hi.map((h, i) => h - lo[i]!) };
+}
+
+export function slice(ctx: CpuContext, inputs: { x: TensorHandle }, attrs: SliceAttrs) {
+  const x = asCpu(inputs.x, "slice");
+  const { lo, shape } = sliceRange(x, attrs);
   const out = output(ctx, x.dtype, shape);
   const strides = stridesOf(x.shape);
   const rank = shape.length;

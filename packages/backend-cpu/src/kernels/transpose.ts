@@ -1,22 +1,26 @@
 // out[idx] = x[idx permuted back]: out.shape[d] = x.shape[perm[d]].
 import { shapeError, type TensorHandle } from "@deberta/tensor";
-import { asCpu } from "../cpu-tensor.js";
+import { asCpu, type CpuTensor } from "../cpu-tensor.js";
 import { stridesOf } from "../strides.js";
 import { type CpuContext, output } from "./context.js";
 
-export function transpose(ctx: CpuContext, inputs: { x: TensorHandle }, attrs: { perm: readonly number[] }) {
-  const x = asCpu(inputs.x, "transpose");
+/** The output shape and, per output axis, the input's element stride (shared with the native engine's op). */
+export function transposePlan(x: CpuTensor, perm: readonly number[]): { shape: number[]; step: number[] } {
   const rank = x.shape.length;
-  const { perm } = attrs;
   if (perm.length !== rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) {
     throw shapeError("transpose", `perm [${perm.join(", ")}] is not a permutation of ${rank} axes`, [
       x.shape,
     ]);
   }
-  const shape = perm.map((p) => x.shape[p]!);
-  const out = output(ctx, x.dtype, shape);
   const inStrides = stridesOf(x.shape);
-  const step = perm.map((p) => inStrides[p]!);
+  return { shape: perm.map((p) => x.shape[p]!), step: perm.map((p) => inStrides[p]!) };
+}
+
+export function transpose(ctx: CpuContext, inputs: { x: TensorHandle }, attrs: { perm: readonly number[] }) {
+  const x = asCpu(inputs.x, "transpose");
+  const rank = x.shape.length;
+  const { shape, step } = transposePlan(x, attrs.perm);
+  const out = output(ctx, x.dtype, shape);
   const X = x.data;
   const O = out.data;
   const idx = new Array<number>(rank).fill(0);

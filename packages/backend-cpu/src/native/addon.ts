@@ -57,37 +57,18 @@ export interface NativeAddon {
     bias: Float32Array | null,
     activation: number,
   ): number;
-  attention(
+  /**
+   * Runs a recorded program (src/native/program.ts): synchronously (returns 0, or status + 16 × the failing
+   * command's index), or, with `async`, on a libuv worker thread (a Promise of that number). A program
+   * that fails its checks returns the number at once, even with `async`.
+   */
+  runProgram(
     engine: NativeEngineHandle,
-    qkv: Float32Array,
-    qBias: Float32Array,
-    vBias: Float32Array,
-    keep: Int32Array,
-    mask3d: boolean,
-    posKey: Float32Array | null,
-    posQuery: Float32Array | null,
-    context: Float32Array,
-    probs: Float32Array | null,
-    batch: number,
-    length: number,
-    heads: number,
-    headSize: number,
-    span: number,
-    scale: number,
-  ): number;
-  layerNorm(
-    engine: NativeEngineHandle,
-    x: Float32Array,
-    residual: Float32Array | null,
-    gamma: Float32Array,
-    beta: Float32Array,
-    out: Float32Array,
-    rows: number,
-    n: number,
-    epsilon: number,
-  ): number;
-  softmaxRows(engine: NativeEngineHandle, x: Float32Array, rows: number, n: number): number;
-  activate(engine: NativeEngineHandle, x: Float32Array, count: number, activation: number): number;
+    buffers: readonly (Float32Array | Int32Array)[],
+    packed: readonly NativePackedHandle[],
+    code: Float64Array,
+    async: boolean,
+  ): number | Promise<number>;
 }
 
 /** The addon's status codes (native/engine.h, Status) and the typed error each becomes. */
@@ -99,15 +80,19 @@ export const NATIVE_STATUS: Record<number, { code: BackendErrorCode; what: strin
   5: { code: "BACKEND_DISPOSED", what: "engine or packed weight already disposed" },
 };
 
-/** Throws the typed error for a non-zero status from an addon call made by `op`. */
-export function checkStatus(op: string, status: number): void {
-  if (status === 0) return;
+/** The typed error for a non-zero status from an addon call made by `op`. */
+export function nativeStatusError(op: string, status: number): BackendError {
   const known = NATIVE_STATUS[status];
-  throw new BackendError(
+  return new BackendError(
     known?.code ?? "BACKEND_UNAVAILABLE",
     `cpu native ${op}: ${known?.what ?? `unknown native status ${status}`}`,
     { op },
   );
+}
+
+/** Throws the typed error for a non-zero status from an addon call made by `op`. */
+export function checkStatus(op: string, status: number): void {
+  if (status !== 0) throw nativeStatusError(op, status);
 }
 
 export type AddonLoad = { addon: NativeAddon; path: string } | { addon?: undefined; reason: string };
@@ -123,10 +108,7 @@ const EXPORTS: (keyof NativeAddon)[] = [
   "packedBytes",
   "freePacked",
   "matmulPacked",
-  "attention",
-  "layerNorm",
-  "softmaxRows",
-  "activate",
+  "runProgram",
 ];
 
 /** A Node built-in through a variable specifier (browser bundlers neither resolve nor polyfill it). */

@@ -12,15 +12,18 @@ import {
   type NativeIsa,
   type NativePackedHandle,
 } from "./addon.js";
+import { NativeExecutor } from "./executor.js";
 import { defaultNativeThreads } from "./physical-cores.js";
 
-/** transformers' activation names → the addon's epilogue codes (absent: not fused, the caller applies it). */
-const NATIVE_ACTIVATIONS: Partial<Record<Activation, number>> = {
+/** transformers' activation names → the addon's activation codes (native/isa.h, Activation). */
+export const NATIVE_ACTIVATIONS: Record<Activation, number> = {
   linear: 0,
   gelu: 1,
   relu: 2,
   gelu_new: 3,
   gelu_pytorch_tanh: 3,
+  tanh: 4,
+  sigmoid: 5,
 };
 
 const ISAS: readonly NativeIsa[] = ["avx512", "avx2", "portable"];
@@ -60,53 +63,12 @@ export interface NativeGemmOptions {
   isa?: NativeIsa;
 }
 
-/** The fused attention's operands (src/kernels/disentangled-attention-native.ts builds them). */
-export interface NativeAttentionArgs {
-  /** [batch, length, heads·3·headSize] */
-  qkv: Float32Array;
-  /** [heads·headSize] each */
-  qBias: Float32Array;
-  vBias: Float32Array;
-  /** [batch, length] or, mask3d, [batch, length, length]; 0 drops */
-  keep: Int32Array;
-  mask3d: boolean;
-  /** [heads, 2·span, headSize] or null */
-  posKey: Float32Array | null;
-  posQuery: Float32Array | null;
-  /** [batch, length, heads·headSize] */
-  context: Float32Array;
-  /** [batch, heads, length, length] or null */
-  probs: Float32Array | null;
-  batch: number;
-  length: number;
-  heads: number;
-  headSize: number;
-  span: number;
-  scale: number;
-}
-
-/** The native row / attention kernels (CpuContext.native); every call checks shapes before the addon. */
-export interface NativeKernels {
-  attention(args: NativeAttentionArgs): void;
-  layerNorm(
-    x: Float32Array,
-    residual: Float32Array | null,
-    gamma: Float32Array,
-    beta: Float32Array,
-    out: Float32Array,
-    rows: number,
-    n: number,
-    epsilon: number,
-  ): void;
-  softmaxRows(x: Float32Array, rows: number, n: number): void;
-  /** x = act(x) in place; false (nothing done) for an activation the engine lacks. */
-  activate(x: Float32Array, activation: Activation): boolean;
-}
-
-export class NativeGemm implements PackingGemm, NativeKernels {
+export class NativeGemm implements PackingGemm {
   readonly name: string;
   readonly isa: NativeIsa;
   readonly threads: number;
+  /** Records and runs the backend's ops as programs (src/native/ops/). */
+  readonly executor: NativeExecutor;
   private handle: NativeEngineHandle | undefined;
 
   constructor(
@@ -118,6 +80,7 @@ export class NativeGemm implements PackingGemm, NativeKernels {
     this.isa = info.isa;
     this.threads = info.threads;
     this.name = `native-${info.isa}-${info.threads}-thread${info.threads === 1 ? "" : "s"}`;
+    this.executor = new NativeExecutor(addon, (op) => this.live(op));
   }
 
   private live(op: string): NativeEngineHandle {
@@ -161,100 +124,15 @@ export class NativeGemm implements PackingGemm, NativeKernels {
     return new NativePackedLinear(this.addon, () => this.live(op), packed, outFeatures, inFeatures);
   }
 
-  attention(a: NativeAttentionArgs): void {
-    const op = "disentangledAttention";
-    const { batch, length, heads, headSize, span } = a;
-    checkDims(op, { batch, length, heads, headSize, span });
-    const rows = batch * length;
-    checkRange(op, "qkv", a.qkv, 0, rows * heads * 3 * headSize, [batch, length, heads * 3 * headSize]);
-    checkRange(op, "q_bias", a.qBias, 0, heads * headSize, [heads * headSize]);
-    checkRange(op, "v_bias", a.vBias, 0, heads * headSize, [heads * headSize]);
-    if (!(a.keep instanceof Int32Array))
-      throw new BackendError("BACKEND_DTYPE", `${op}: mask must be an Int32Array`, { op });
-    const maskLength = a.mask3d ? rows * length : rows;
-    if (a.keep.length < maskLength)
-      throw shapeError(op, `mask needs ${maskLength} entries, has ${a.keep.length}`, [[a.keep.length]]);
-    if ((a.posKey !== null || a.posQuery !== null) && span < 1)
-      throw shapeError(op, `span must be at least 1 with relative positions, got ${span}`, [[span]]);
-    for (const [what, t] of [
-      ["posKey", a.posKey],
-      ["posQuery", a.posQuery],
-    ] as const)
-      if (t !== null) checkRange(op, what, t, 0, heads * 2 * span * headSize, [heads, 2 * span, headSize]);
-    checkRange(op, "context", a.context, 0, rows * heads * headSize, [batch, length, heads * headSize]);
-    if (a.probs !== null)
-      checkRange(op, "probs", a.probs, 0, batch * heads * length * length, [batch, heads, length, length]);
-    if (!Number.isFinite(a.scale))
-      throw new BackendError("BACKEND_DTYPE", `${op}: scale must be finite, got ${a.scale}`, { op });
-    checkStatus(
-      op,
-      this.addon.attention(
-        this.live(op),
-        a.qkv,
-        a.qBias,
-        a.vBias,
-        a.keep,
-        a.mask3d,
-        a.posKey,
-        a.posQuery,
-        a.context,
-        a.probs,
-        batch,
-        length,
-        heads,
-        headSize,
-        span,
-        a.scale,
-      ),
-    );
-  }
-
-  layerNorm(
-    x: Float32Array,
-    residual: Float32Array | null,
-    gamma: Float32Array,
-    beta: Float32Array,
-    out: Float32Array,
-    rows: number,
-    n: number,
-    epsilon: number,
-  ): void {
-    const op = "layerNorm";
-    checkDims(op, { rows, n });
-    checkRange(op, "x", x, 0, rows * n, [rows, n]);
-    if (residual !== null) checkRange(op, "residual", residual, 0, rows * n, [rows, n]);
-    checkRange(op, "gamma", gamma, 0, n, [n]);
-    checkRange(op, "beta", beta, 0, n, [n]);
-    checkRange(op, "out", out, 0, rows * n, [rows, n]);
-    if (!Number.isFinite(epsilon))
-      throw new BackendError("BACKEND_DTYPE", `${op}: epsilon must be finite, got ${epsilon}`, { op });
-    checkStatus(op, this.addon.layerNorm(this.live(op), x, residual, gamma, beta, out, rows, n, epsilon));
-  }
-
-  softmaxRows(x: Float32Array, rows: number, n: number): void {
-    const op = "maskedSoftmax";
-    checkDims(op, { rows, n });
-    checkRange(op, "x", x, 0, rows * n, [rows, n]);
-    checkStatus(op, this.addon.softmaxRows(this.live(op), x, rows, n));
-  }
-
-  activate(x: Float32Array, activation: Activation): boolean {
-    const op = `activation ${activation}`;
-    const code = NATIVE_ACTIVATIONS[activation];
-    if (code === undefined) return false;
-    checkRange(op, "x", x, 0, x.length, [x.length]);
-    if (code !== 0) checkStatus(op, this.addon.activate(this.live(op), x, x.length, code));
-    return true;
-  }
-
   close(): void {
     if (this.handle === undefined) return;
+    this.executor.close();
     this.addon.destroyEngine(this.handle);
     this.handle = undefined;
   }
 }
 
-class NativePackedLinear implements PackedLinear {
+export class NativePackedLinear implements PackedLinear {
   readonly bytes: number;
   private handle: NativePackedHandle | undefined;
 
@@ -269,6 +147,13 @@ class NativePackedLinear implements PackedLinear {
     this.bytes = addon.packedBytes(handle);
   }
 
+  /** The addon's handle, for a program's linear command. */
+  handleFor(op: string): NativePackedHandle {
+    if (this.handle === undefined)
+      throw new BackendError("BACKEND_DISPOSED", `${op}: the packed weight was disposed`, { op });
+    return this.handle;
+  }
+
   apply(x: Float32Array, rows: number, out: Float32Array, epilogue: LinearEpilogue = {}): boolean {
     const op = "linear";
     if (this.handle === undefined)
@@ -277,15 +162,10 @@ class NativePackedLinear implements PackedLinear {
     checkRange(op, "x", x, 0, rows * this.inFeatures, [rows, this.inFeatures]);
     checkRange(op, "out", out, 0, rows * this.outFeatures, [rows, this.outFeatures]);
     const code = epilogue.activation === undefined ? 0 : NATIVE_ACTIVATIONS[epilogue.activation];
-    // An activation the engine lacks: only the product here, the caller applies bias and activation.
-    const fuse = code !== undefined;
-    const bias = fuse ? (epilogue.bias ?? null) : null;
+    const bias = epilogue.bias ?? null;
     if (bias !== null) checkRange(op, "bias", bias, 0, this.outFeatures, [this.outFeatures]);
-    checkStatus(
-      op,
-      this.addon.matmulPacked(this.engine(), this.handle, x, 0, out, 0, rows, bias, fuse ? code : 0),
-    );
-    return fuse;
+    checkStatus(op, this.addon.matmulPacked(this.engine(), this.handle, x, 0, out, 0, rows, bias, code));
+    return true;
   }
 
   dispose(): void {
