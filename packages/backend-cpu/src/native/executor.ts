@@ -76,16 +76,7 @@ export class NativeExecutor {
     if (!this.busy) return;
     const program = this.current ?? new NativeProgram(this.nextSeq++);
     this.current = undefined;
-    this.submittedSeq = program.seq;
-    this.stats.syncPrograms++;
-    this.stats.commands += program.ops.length;
-    const result = this.addon.runProgram(
-      this.engine("run"),
-      program.buffers,
-      program.packed,
-      program.encode(),
-      false,
-    );
+    const result = this.start(program, false);
     // The synchronous run waited for every earlier program: all of them have run.
     this.doneSeq = program.seq;
     this.pending.clear();
@@ -108,6 +99,16 @@ export class NativeExecutor {
     if (array !== undefined) this.checkFailed(array);
   }
 
+  /** Hands a program to the addon: run now (sync) or on a worker thread (a promise of its result). */
+  private start(program: NativeProgram, async: boolean): number | Promise<number> {
+    this.submittedSeq = program.seq;
+    if (async) this.stats.asyncPrograms++;
+    else this.stats.syncPrograms++;
+    this.stats.commands += program.ops.length;
+    const { buffers, packed } = program;
+    return this.addon.runProgram(this.engine("run"), buffers, packed, program.encode(), async);
+  }
+
   private submit(): void {
     const program = this.current;
     if (program === undefined) return;
@@ -116,16 +117,7 @@ export class NativeExecutor {
       this.doneSeq = Math.max(this.doneSeq, program.seq);
       return;
     }
-    this.submittedSeq = program.seq;
-    this.stats.asyncPrograms++;
-    this.stats.commands += program.ops.length;
-    const result = this.addon.runProgram(
-      this.engine("run"),
-      program.buffers,
-      program.packed,
-      program.encode(),
-      true,
-    );
+    const result = this.start(program, true);
     if (typeof result === "number") {
       // Refused before running (its checks failed): nothing ran.
       this.doneSeq = Math.max(this.doneSeq, program.seq);
