@@ -4,15 +4,18 @@
 // onnxruntime-web (wasm) on the same weights. Writes bench-results/deberta-base.json.
 //
 // - Speed: per thread count, one process loads every engine and times them interleaved, repeat by repeat
-//   (the anchors run beside ours, in the same process, on the same machine state).
+//   (the anchors run beside ours, in the same process, on the same machine state), each run after a pause
+//   of BENCH_SETTLE_MS (default 200): onnxruntime's intra-op threads keep spinning after a run, and on a
+//   2-core machine they took a third of the CPU from whichever engine ran next (ours: 97 ms at 1x128
+//   right after onnxruntime, 68 ms after a pause; onnxruntime itself: 86 ms either way).
 // - Memory: each engine alone in a fresh process (load, one forward per configuration): RSS after loading
 //   and peak RSS, over the weight bytes (target for ours: peak <= 1.25x).
 //
 // Environment: BENCH_QUICK=1 (1x128 only, 2 threads); BENCH_CONFIGS="1x128,2x128,8x512";
 // BENCH_THREADS="1,2"; BENCH_ENGINES="ours,ours-avx2,ort-node,ort-web" (may add "ours-wasm");
 // BENCH_RSS_CONFIGS (the forwards of the memory processes; default: the timed configurations; "none": no
-// memory processes); BENCH_REPEATS (default 3, median reported); BENCH_OUT (file name under bench-results/,
-// default deberta-base.json).
+// memory processes); BENCH_REPEATS (default 3, median reported); BENCH_SETTLE_MS (pause before each timed
+// run, default 200); BENCH_OUT (file name under bench-results/, default deberta-base.json).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";

@@ -89,6 +89,7 @@ async function loadEngine(engine, threads) {
 const [mode, ...args] = process.argv.slice(2);
 if (mode === "time") {
   const [threadsArg, configsArg, repeatsArg, enginesArg] = args;
+  const settleMs = Number(process.env.BENCH_SETTLE_MS ?? 200);
   const threads = Number(threadsArg);
   const configs = parseConfigs(configsArg);
   const repeats = Number(repeatsArg);
@@ -117,6 +118,10 @@ if (mode === "time") {
     for (const e of ok) logits.set(e.engine, await e.run(input)); // warm-up
     for (let r = 0; r < repeats; r++) {
       for (const e of ok) {
+        // Each engine starts on a quiet machine: the previous engine's threads may still be spinning
+        // (onnxruntime's pool spins after a run by default; ours for ~100 µs), and on two cores a spinning
+        // thread takes half the machine from whoever runs next.
+        await new Promise((resolve) => setTimeout(resolve, settleMs));
         const s = performance.now();
         await e.run(input);
         samples.get(e.engine).push(performance.now() - s);
