@@ -1,6 +1,7 @@
 // Every checkpoint of ../shared/fixtures/models on the WebGPU backend's f16 path, against the float64
-// reference with the tolerances scaled by 2⁸ as the conformance suite's float16 ones are (hidden states and
-// attentions 2.56e-2, logits and losses 2.56e-3), argmax identical except on the reference's near-ties.
+// reference with the tolerances scaled by 2⁸ as the conformance suite's float16 ones are (hidden states,
+// attentions and the softmax of the attention terms 2.56e-2, logits, losses and the summed attention terms
+// against log attentions 2.56e-3), argmax identical except on the reference's near-ties.
 // Runs in the "f16" test project (an adapter with shader-f16 where one is installed); skipped otherwise.
 import { afterAll, describe, expect, it } from "vitest";
 import { hasF16 } from "../test/adapter.js";

@@ -1,5 +1,6 @@
 // Every checkpoint of ../shared/fixtures/models on the WebGPU backend in f32 (Node, Dawn), against the
-// float64 reference with the same checks and tolerances as the CPU backend (@deberta/heads/fixture-check).
+// float64 reference with the same checks and tolerances as the CPU backend (@deberta/heads/fixture-check),
+// the attention terms (output_attention_terms) included.
 import { afterAll, describe, expect, it } from "vitest";
 import { gpuTitle, skipNoGpu } from "../test/adapter.js";
 import { checkCheckpoint, failedChecks, fixtureCheckpoints } from "../test/fixtures.js";

@@ -41,6 +41,36 @@ describe("fixture checks", () => {
     expect(failing(checks)).toEqual(["logits", "hidden_states.1"]);
   });
 
+  it("ask for the attention terms, and fail on a term 1e-3 off at a real token or on terms not returned", async () => {
+    const { expected, out } = await outputs("base-like/seqcls");
+    expect(fixtureCallInputs(expected).output_attention_terms).toBe(true);
+    expect(fixtureCallInputs(expected, { attentionTerms: false }).output_attention_terms).toBe(false);
+    expect(out.attention_terms).toHaveLength(2);
+    // Token 1 of row 0 is real: 1e-3 on one score moves a probability by ~2e-5 only (attention is near
+    // uniform in these checkpoints), under the probabilities' 1e-4, but the scores' check sees it.
+    const c2p = out.attention_terms![0]!.c2p!;
+    const shifted = Float32Array.from(c2p.data as Float32Array);
+    shifted[1]! += 1e-3;
+    const terms = out.attention_terms!.map((t, i) =>
+      i === 0 ? { ...t, c2p: new Tensor("float32", shifted, c2p.dims) } : t,
+    );
+    expect(failing(compareWithReference(expected, { ...out, attention_terms: terms }))).toEqual([
+      "attention_terms.0 (sum vs log attentions.0)",
+    ]);
+    // One far off: the probabilities' check fails too.
+    shifted[1]! += 1;
+    expect(failing(compareWithReference(expected, { ...out, attention_terms: terms }))).toEqual([
+      "attention_terms.0 (softmax vs attentions.0)",
+      "attention_terms.0 (sum vs log attentions.0)",
+    ]);
+    const { attention_terms: _, ...without } = out;
+    expect(failing(compareWithReference(expected, without))).toEqual([
+      "attention_terms.0 (not returned)",
+      "attention_terms.1 (not returned)",
+    ]);
+    expect(failing(compareWithReference(expected, without, { attentionTerms: false }))).toEqual([]);
+  });
+
   it("fail on a changed argmax and on missing outputs", async () => {
     const { expected, out } = await outputs("base-like/tokcls");
     const logits = Float32Array.from(out.logits!.data as Float32Array);

@@ -1,16 +1,21 @@
 // Checks a loaded model against a fixture's float64 reference outputs (`expected.safetensors` of
 // ../shared/fixtures/models): the same checks for every backend, in Node and in browsers (no Node APIs).
 // logits / start_logits / end_logits and loss within 1e-5, argmax identical, last_hidden_state, every
-// hidden_states.i and attentions.i within 1e-4 — per-token outputs at non-padding positions only.
+// hidden_states.i and attentions.i within 1e-4 — per-token outputs at non-padding positions only; and the
+// attention score terms (output_attention_terms): softmax over keys of c2c + c2p + p2c, masked as
+// transformers masks, equals attentions.i within 1e-4 at non-padding query rows, and c2c + c2p + p2c equals
+// log attentions.i up to a per-row constant within 1e-5 at real (query, key) pairs.
 import {
   maxErrorAtRealTokens,
+  maxScoreErrorAtRealTokens,
   type ReferenceLayout,
   type ReferenceTensor,
+  softmaxOfTerms,
 } from "@deberta/model/reference-compare";
 import { Tensor } from "@deberta/tensor";
 import type { DebertaPreTrainedModel, HeadCallInputs, HeadCallOutputs } from "./pretrained.js";
 
-export { maxErrorAtRealTokens, type ReferenceTensor };
+export { maxErrorAtRealTokens, maxScoreErrorAtRealTokens, type ReferenceTensor, softmaxOfTerms };
 
 export interface FixtureCheck {
   /** What was compared: "logits", "argmax of logits", "hidden_states.2", "loss", ... */
@@ -22,6 +27,12 @@ export interface FixtureCheck {
 
 export const LOGIT_TOLERANCE = 1e-5;
 export const STATE_TOLERANCE = 1e-4;
+/**
+ * Summed attention score terms against the log of the reference probabilities, up to a per-row constant.
+ * Tighter than the probabilities' 1e-4: the fixtures' scores are small (attention near uniform), so only
+ * the scores show a relative term read at the wrong position (~1e-3 off), and float32 keeps log p to ~1e-7.
+ */
+export const SCORE_TOLERANCE = 1e-5;
 
 export interface FixtureCheckOptions {
   /**
@@ -30,6 +41,12 @@ export interface FixtureCheckOptions {
    * logit tolerance are left out of the argmax check: a lower precision may legitimately flip such a tie.
    */
   toleranceScale?: number;
+  /**
+   * Ask for the attention score terms with the per-layer outputs and check them (true by default): where the
+   * reference has attentions.i, attention_terms[i] must be returned and softmax(c2c + c2p + p2c), masked,
+   * must equal it.
+   */
+  attentionTerms?: boolean;
 }
 
 const numbers = (t: ReferenceTensor): Float64Array => Float64Array.from(t.data, Number);
@@ -44,8 +61,14 @@ function asInput(t: ReferenceTensor, dtype: "int64" | "float32"): Tensor {
     : new Tensor("float32", Float32Array.from(t.data, Number), t.shape);
 }
 
-/** The call the fixture's reference was produced with: ids, mask, token types, labels, extra outputs. */
-export function fixtureCallInputs(expected: ReadonlyMap<string, ReferenceTensor>): HeadCallInputs {
+/**
+ * The call the fixture's reference was produced with: ids, mask, token types, labels, extra outputs (and,
+ * unless `attentionTerms` is false, the attention score terms with them).
+ */
+export function fixtureCallInputs(
+  expected: ReadonlyMap<string, ReferenceTensor>,
+  options: Pick<FixtureCheckOptions, "attentionTerms"> = {},
+): HeadCallInputs {
   const get = (key: string) => {
     const t = expected.get(key);
     if (t === undefined) throw new Error(`the fixture's expected.safetensors has no ${key}`);
@@ -63,6 +86,7 @@ export function fixtureCallInputs(expected: ReadonlyMap<string, ReferenceTensor>
     attention_mask: asInput(get("attention_mask"), "int64"),
     output_hidden_states: states,
     output_attentions: states,
+    output_attention_terms: states && (options.attentionTerms ?? true),
   };
   if (expected.has("token_type_ids")) inputs.token_type_ids = asInput(get("token_type_ids"), "int64");
   const labels = label("labels.labels");
@@ -162,6 +186,28 @@ export function compareWithReference(
     if (want !== undefined)
       checks.push(check(`attentions.${i}`, maxErrorAtRealTokens(a, want, mask, "bhll"), stateTolerance));
   }
+  if (options.attentionTerms ?? true) {
+    for (let i = 0; expected.has(`attentions.${i}`); i++) {
+      const want = expected.get(`attentions.${i}`)!;
+      const terms = out.attention_terms?.[i];
+      if (terms === undefined) {
+        checks.push(check(`attention_terms.${i} (not returned)`, Number.POSITIVE_INFINITY, stateTolerance));
+        continue;
+      }
+      checks.push(
+        check(
+          `attention_terms.${i} (softmax vs attentions.${i})`,
+          maxErrorAtRealTokens(softmaxOfTerms(terms, mask), want, mask, "bhll"),
+          stateTolerance,
+        ),
+        check(
+          `attention_terms.${i} (sum vs log attentions.${i})`,
+          maxScoreErrorAtRealTokens(terms, want, mask),
+          SCORE_TOLERANCE * scale,
+        ),
+      );
+    }
+  }
   for (const key of expected.keys()) {
     const [head] = key.split(".");
     if ((head === "hidden_states" || head === "attentions") && !checks.some((c) => c.name === key))
@@ -179,7 +225,7 @@ export async function checkFixture(
   expected: ReadonlyMap<string, ReferenceTensor>,
   options: FixtureCheckOptions = {},
 ): Promise<FixtureCheck[]> {
-  const inputs = fixtureCallInputs(expected);
+  const inputs = fixtureCallInputs(expected, options);
   const out = await model(inputs);
   if (
     expected.has("last_hidden_state") &&

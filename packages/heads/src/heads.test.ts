@@ -95,6 +95,47 @@ describe.each(CHECKPOINTS)("%s", (name) => {
   });
 });
 
+describe("output_attention_terms", () => {
+  // Every head's call (the fixture checks above compare the terms with the reference on every checkpoint).
+  it.each([
+    ["base-like/model", ["c2c", "c2p", "p2c"]],
+    ["base-like/seqcls", ["c2c", "c2p", "p2c"]],
+    ["base-like/tokcls", ["c2c", "c2p", "p2c"]],
+    ["base-like/qa", ["c2c", "c2p", "p2c"]],
+    ["base-like/mlm", ["c2c", "c2p", "p2c"]],
+    ["p2c-only/seqcls", ["c2c", "p2c"]],
+    ["absolute-only/seqcls", ["c2c"]],
+  ])("%s returns %j per layer as float32 Tensors and frees them on the backend", async (name, terms) => {
+    const f = await loadFixture(name);
+    const model = await headRegistry
+      .get(f.config.architectures![0]!)!
+      .from_pretrained(f.dir, { backend, config: f.config });
+    try {
+      const inputs = {
+        input_ids: asInput(expectedTensor(f, "input_ids"), "int64"),
+        attention_mask: asInput(expectedTensor(f, "attention_mask"), "int64"),
+      };
+      const [batch, length] = inputs.input_ids.dims as [number, number];
+      // A first call fills the model's cache of relative-position projections; the second leaves nothing.
+      expect((await model(inputs)).attention_terms).toBeUndefined();
+      const before = backend.memory().tensors;
+      const out = await model({ ...inputs, output_attention_terms: true });
+      expect(backend.memory().tensors).toBe(before);
+      expect(out.attention_terms).toHaveLength(f.config.num_hidden_layers);
+      for (const layer of out.attention_terms!) {
+        expect(Object.keys(layer).sort()).toEqual(terms);
+        for (const t of Object.values(layer)) {
+          expect(t.type).toBe("float32");
+          expect(t.dims).toEqual([batch, f.config.num_attention_heads, length, length]);
+        }
+      }
+      expect(out.attentions).toBeUndefined();
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
 describe("head inputs", () => {
   it("labels of the wrong size name the argument", async () => {
     const { model, f } = await run("base-like/tokcls");

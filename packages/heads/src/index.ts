@@ -5,6 +5,7 @@ export { HeadError, type HeadErrorCode } from "./errors.js";
 export { bceWithLogits, crossEntropy, meanSquaredError, softCrossEntropy } from "./losses.js";
 export { DebertaForMaskedLM } from "./masked-lm.js";
 export {
+  type AttentionTerms,
   DebertaPreTrainedModel,
   type FromPretrainedOptions,
   type HeadCallInputs,

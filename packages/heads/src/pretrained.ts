@@ -1,6 +1,7 @@
 import { DebertaConfig } from "@deberta/config";
 import { openWeightsFromDir } from "@deberta/hub";
 import {
+  type AttentionTerms,
   DebertaBackbone,
   type DebertaInputs,
   type LoadingInfo,
@@ -12,6 +13,8 @@ import { type Backend, Tensor, type TensorHandle } from "@deberta/tensor";
 import { resolveDevice } from "./device.js";
 import { HeadError } from "./errors.js";
 
+export type { AttentionTerms };
+
 /** Inputs of a head call: the model inputs, optional labels, and which extra outputs to return. */
 export interface HeadCallInputs extends DebertaInputs {
   labels?: Tensor;
@@ -19,6 +22,11 @@ export interface HeadCallInputs extends DebertaInputs {
   end_positions?: Tensor;
   output_hidden_states?: boolean;
   output_attentions?: boolean;
+  /**
+   * Also return each layer's attention score terms (`attention_terms`: c2c, c2p, p2c), for inspection.
+   * Not a transformers output: transformers returns only their softmax (`output_attentions`).
+   */
+  output_attention_terms?: boolean;
 }
 
 /** Outputs as onnxruntime-common Tensors on the CPU, named as in transformers. */
@@ -30,6 +38,13 @@ export interface HeadCallOutputs {
   loss?: Tensor;
   hidden_states?: Tensor[];
   attentions?: Tensor[];
+  /**
+   * Per layer (when `output_attention_terms`), the attention score terms [batch, heads, length, length]
+   * float32, scaled exactly as they enter the softmax and not masked: `c2c` always, `c2p` / `p2c` where the
+   * config's `pos_att_type` has them and `relative_attention` is on. Softmax over keys of `c2c + c2p + p2c`,
+   * with masked keys set to float32's lowest value, is `attentions[i]`.
+   */
+  attention_terms?: AttentionTerms<Tensor>[];
 }
 
 export interface FromPretrainedOptions {
@@ -145,11 +160,13 @@ export abstract class DebertaPreTrainedModel {
     const encoded = this.backbone.forward(inputs, {
       output_hidden_states: inputs.output_hidden_states ?? false,
       output_attentions: inputs.output_attentions ?? false,
+      output_attention_terms: inputs.output_attention_terms ?? false,
     });
     const owned = new Set<TensorHandle>([
       encoded.last_hidden_state,
       ...(encoded.hidden_states ?? []),
       ...(encoded.attentions ?? []),
+      ...(encoded.attention_terms ?? []).flatMap(termHandles),
     ]);
     try {
       const handles = this.forwardHead(encoded.last_hidden_state, inputs);
@@ -167,6 +184,10 @@ export abstract class DebertaPreTrainedModel {
         result.hidden_states = await Promise.all(encoded.hidden_states!.map((h) => this.backend.download(h)));
       if (inputs.output_attentions)
         result.attentions = await Promise.all(encoded.attentions!.map((h) => this.backend.download(h)));
+      if (inputs.output_attention_terms)
+        result.attention_terms = await Promise.all(
+          encoded.attention_terms!.map((terms) => this.downloadTerms(terms)),
+        );
       this.ensureNotDisposed();
       return result;
     } catch (error) {
@@ -178,6 +199,13 @@ export abstract class DebertaPreTrainedModel {
     } finally {
       this.ops.free(...owned);
     }
+  }
+
+  private async downloadTerms(terms: AttentionTerms): Promise<AttentionTerms<Tensor>> {
+    const [c2c, c2p, p2c] = await Promise.all(
+      [terms.c2c, terms.c2p, terms.p2c].map((h) => (h === undefined ? undefined : this.backend.download(h))),
+    );
+    return { c2c: c2c!, ...(c2p === undefined ? {} : { c2p }), ...(p2c === undefined ? {} : { p2c }) };
   }
 
   private ensureNotDisposed(): void {
@@ -197,6 +225,11 @@ export abstract class DebertaPreTrainedModel {
     this.ops.free(...this.weights_);
     if (this.ownsBackend_) this.backend.close();
   }
+}
+
+/** The handles of one layer's terms that are there. */
+function termHandles(terms: AttentionTerms): TensorHandle[] {
+  return [terms.c2c, terms.c2p, terms.p2c].filter((h): h is TensorHandle => h !== undefined);
 }
 
 function disposedError(cause?: unknown): HeadError {

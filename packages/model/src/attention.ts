@@ -1,7 +1,9 @@
 // DeBERTa attention block: disentangled self-attention on the fused in_proj (per head: q, k, v blocks),
-// then out = LayerNorm(dense(context) + x).
+// then out = LayerNorm(dense(context) + x). When asked, the score terms (c2c, c2p, p2c) too, computed
+// beside the fused op from the same projections (attention-terms.ts).
 import type { DebertaConfig } from "@deberta/config";
 import { runFused, type TensorHandle } from "@deberta/tensor";
+import { type AttentionTerms, attentionTerms, type RelativeIndices } from "./attention-terms.js";
 import type { Ops } from "./ops.js";
 import { RelativePositionCache } from "./relative-position.js";
 import type { WeightBinder } from "./weights.js";
@@ -63,12 +65,33 @@ export class DebertaAttention {
     mask: TensorHandle,
     rel: { embeddings: TensorHandle; maxRelative: number; span: number } | undefined,
     returnProbs: boolean,
-  ): { output: TensorHandle; probs?: TensorHandle } {
+    /** When given, the score terms are returned too (indices: the forward pass's shared gather indices). */
+    termIndices?: RelativeIndices,
+  ): { output: TensorHandle; probs?: TensorHandle; terms?: AttentionTerms } {
     const qkv = ops.linear(x, this.inProj);
     const projections =
       this.relative !== undefined && rel !== undefined
         ? this.relative.get(ops, rel.embeddings, rel.maxRelative, rel.span)
         : {};
+    let terms: AttentionTerms | undefined;
+    if (termIndices !== undefined) {
+      try {
+        terms = attentionTerms(
+          ops,
+          { qkv, qBias: this.qBias, ...projections },
+          {
+            numHeads: this.config.num_attention_heads,
+            headSize: this.config.head_size,
+            scale: 1 / this.config.query_scale,
+            span: rel?.span ?? 1,
+          },
+          termIndices,
+        );
+      } catch (error) {
+        ops.free(qkv);
+        throw error;
+      }
+    }
     const attention = runFused(
       ops.backend,
       "disentangledAttention",
@@ -85,6 +108,10 @@ export class DebertaAttention {
     ops.free(attention.context);
     const output = ops.layerNorm(dense, this.norm.weight, this.norm.bias, this.config.layer_norm_eps, x);
     ops.free(dense);
-    return attention.probs === undefined ? { output } : { output, probs: attention.probs };
+    return {
+      output,
+      ...(attention.probs === undefined ? {} : { probs: attention.probs }),
+      ...(terms === undefined ? {} : { terms }),
+    };
   }
 }

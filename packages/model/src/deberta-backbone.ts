@@ -1,5 +1,6 @@
 import type { DebertaConfig } from "@deberta/config";
 import type { Backend, TensorHandle } from "@deberta/tensor";
+import type { AttentionTerms } from "./attention-terms.js";
 import { DebertaEmbeddings } from "./embeddings.js";
 import { DebertaEncoder } from "./encoder.js";
 import { ModelError } from "./errors.js";
@@ -14,11 +15,20 @@ export interface DebertaEncoderOutput {
   hidden_states?: TensorHandle[];
   /** Attention probabilities [batch, heads, length, length] of each layer (when asked). */
   attentions?: TensorHandle[];
+  /**
+   * The score terms of each layer (when asked): `c2c`, and `c2p` / `p2c` where `pos_att_type` has them and
+   * relative attention is on, each [batch, heads, length, length] float32, scaled exactly as they enter the
+   * softmax and not masked: softmax over keys of `c2c + c2p + p2c`, with masked keys set to float32's lowest
+   * value, is the layer's attention probabilities.
+   */
+  attention_terms?: AttentionTerms[];
 }
 
 export interface ForwardOptions {
   output_hidden_states?: boolean;
   output_attentions?: boolean;
+  /** Also return each layer's attention score terms (`attention_terms`): for inspection, at extra cost. */
+  output_attention_terms?: boolean;
 }
 
 /**
@@ -30,6 +40,9 @@ export interface ForwardOptions {
  * const model = DebertaBackbone.load(backend, config, weights); // weights: Map from @deberta/hub
  * const out = model.forward({ input_ids, attention_mask }, { output_hidden_states: true });
  * const hidden = await backend.download(out.last_hidden_state);
+ * // The score terms of layer 0 (c2c, and c2p / p2c where the config has them), [batch, heads, L, L]:
+ * const { attention_terms } = model.forward({ input_ids }, { output_attention_terms: true });
+ * const c2p = attention_terms![0]!.c2p; // a TensorHandle, or undefined without c2p
  * ```
  */
 export class DebertaBackbone {
@@ -91,10 +104,12 @@ export class DebertaBackbone {
       const encoded = this.encoder.forward(this.ops, embedded, attentionMask, prepared.length, {
         hiddenStates: options.output_hidden_states ?? false,
         attentions: options.output_attentions ?? false,
+        attentionTerms: options.output_attention_terms ?? false,
       });
       const out: DebertaEncoderOutput = { last_hidden_state: encoded.last };
       if (options.output_hidden_states) out.hidden_states = encoded.hiddenStates;
       if (options.output_attentions) out.attentions = encoded.attentions;
+      if (options.output_attention_terms) out.attention_terms = encoded.attentionTerms;
       return out;
     } finally {
       this.ops.free(ids, positions, tokenTypes, embeddingMask, attentionMask);

@@ -2,6 +2,7 @@
 // S = min(L, max_relative_positions) (max_relative_positions < 1 means max_position_embeddings).
 import type { DebertaConfig } from "@deberta/config";
 import type { TensorHandle } from "@deberta/tensor";
+import { type AttentionTerms, RelativeIndices } from "./attention-terms.js";
 import { DebertaLayer } from "./layer.js";
 import type { Ops } from "./ops.js";
 import type { WeightBinder } from "./weights.js";
@@ -29,8 +30,13 @@ export class DebertaEncoder {
     embeddings: TensorHandle,
     mask: TensorHandle,
     length: number,
-    options: { hiddenStates: boolean; attentions: boolean },
-  ): { last: TensorHandle; hiddenStates: TensorHandle[]; attentions: TensorHandle[] } {
+    options: { hiddenStates: boolean; attentions: boolean; attentionTerms?: boolean },
+  ): {
+    last: TensorHandle;
+    hiddenStates: TensorHandle[];
+    attentions: TensorHandle[];
+    attentionTerms: AttentionTerms[];
+  } {
     const maxRel = this.config.max_relative_positions_effective;
     const rel =
       this.relEmbeddings === undefined
@@ -38,15 +44,23 @@ export class DebertaEncoder {
         : { embeddings: this.relEmbeddings, maxRelative: maxRel, span: Math.min(length, maxRel) };
     const hiddenStates: TensorHandle[] = options.hiddenStates ? [embeddings] : [];
     const attentions: TensorHandle[] = [];
+    const attentionTerms: AttentionTerms[] = [];
+    // The gather indices of the c2p / p2c terms, built once for every layer and freed after the pass.
+    const termIndices = options.attentionTerms ? new RelativeIndices(ops) : undefined;
     let x = embeddings;
-    for (const layer of this.layers) {
-      const { output, probs } = layer.forward(ops, x, mask, rel, options.attentions);
-      if (!options.hiddenStates) ops.free(x);
-      if (probs !== undefined) attentions.push(probs);
-      if (options.hiddenStates) hiddenStates.push(output);
-      x = output;
+    try {
+      for (const layer of this.layers) {
+        const { output, probs, terms } = layer.forward(ops, x, mask, rel, options.attentions, termIndices);
+        if (!options.hiddenStates) ops.free(x);
+        if (probs !== undefined) attentions.push(probs);
+        if (terms !== undefined) attentionTerms.push(terms);
+        if (options.hiddenStates) hiddenStates.push(output);
+        x = output;
+      }
+    } finally {
+      termIndices?.free();
     }
-    return { last: x, hiddenStates, attentions };
+    return { last: x, hiddenStates, attentions, attentionTerms };
   }
 
   dispose(ops: Ops): void {

@@ -1,5 +1,6 @@
 export { activationOf } from "./activation.js";
 export { DebertaAttention } from "./attention.js";
+export { type AttentionTerms, attentionTerms, RelativeIndices } from "./attention-terms.js";
 export { DebertaBackbone, type DebertaEncoderOutput, type ForwardOptions } from "./deberta-backbone.js";
 export { DebertaEmbeddings } from "./embeddings.js";
 export { DebertaEncoder } from "./encoder.js";

@@ -3,6 +3,7 @@ import type { DebertaConfig } from "@deberta/config";
 import type { Activation, TensorHandle } from "@deberta/tensor";
 import { activationOf } from "./activation.js";
 import { DebertaAttention } from "./attention.js";
+import type { AttentionTerms, RelativeIndices } from "./attention-terms.js";
 import type { Ops } from "./ops.js";
 import type { WeightBinder } from "./weights.js";
 
@@ -45,8 +46,9 @@ export class DebertaLayer {
     mask: TensorHandle,
     rel: { embeddings: TensorHandle; maxRelative: number; span: number } | undefined,
     returnProbs: boolean,
-  ): { output: TensorHandle; probs?: TensorHandle } {
-    const attention = this.attention.forward(ops, x, mask, rel, returnProbs);
+    termIndices?: RelativeIndices,
+  ): { output: TensorHandle; probs?: TensorHandle; terms?: AttentionTerms } {
+    const attention = this.attention.forward(ops, x, mask, rel, returnProbs, termIndices);
     const inner = ops.linear(
       attention.output,
       this.intermediate.weight,
@@ -63,6 +65,10 @@ export class DebertaLayer {
       attention.output,
     );
     ops.free(projected, attention.output);
-    return attention.probs === undefined ? { output } : { output, probs: attention.probs };
+    return {
+      output,
+      ...(attention.probs === undefined ? {} : { probs: attention.probs }),
+      ...(attention.terms === undefined ? {} : { terms: attention.terms }),
+    };
   }
 }
