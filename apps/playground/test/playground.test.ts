@@ -2,7 +2,7 @@
 // Chromium through playwright-core (the system /usr/bin/chromium: no browser download), once with WebGPU
 // (--enable-unsafe-webgpu: SwiftShader without a GPU) and once without it (the CPU backend's WebAssembly
 // engine), and checks what the page shows against the Node pipeline on the same model and input.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ import { createCpuBackend } from "@deberta/backend-cpu";
 import { DebertaForSequenceClassification } from "@deberta/heads";
 import { pipeline } from "@deberta/pipelines";
 import type { Tensor } from "@deberta/tensor";
+import { modelsDir } from "@deberta/testing";
 import { DebertaTokenizer } from "@deberta/tokenizer";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -199,6 +200,93 @@ describe("playground, WebGPU", () => {
     await page.waitForSelector("#error:not([hidden])", { timeout: 120_000 });
     expect(await pageError(page)).toContain("has no DebertaForMaskedLM head");
     await page.screenshot({ path: path.join(SHOTS, "missing-head.png"), fullPage: true });
+  });
+});
+
+// The tiny fixture checkpoints of every head (outside the repository; CI has them): the other tasks, loaded
+// through the folder picker as a user would.
+const FIXTURE_HEADS = path.join(modelsDir(), "base-like");
+const haveFixtures = existsSync(path.join(FIXTURE_HEADS, "qa", "config.json"));
+
+describe.skipIf(!haveFixtures)("playground, other heads from a local folder (CPU)", () => {
+  let page: Page;
+  let close: () => Promise<void>;
+  let backend: Awaited<ReturnType<typeof createCpuBackend>>;
+  beforeAll(async () => {
+    ({ page, close } = await openPage(false));
+    backend = await createCpuBackend();
+  });
+  afterAll(async () => {
+    await close?.();
+    backend?.close();
+  });
+
+  async function pickFolder(name: string): Promise<void> {
+    await page.setInputFiles("#folder-input", path.join(FIXTURE_HEADS, name));
+    await page.waitForFunction((n) => document.querySelector("#model-name")?.textContent === n, name, {
+      timeout: 120_000,
+    });
+    expect(await pageError(page)).toBe("");
+  }
+
+  async function run(task: string): Promise<void> {
+    await page.click(`#task-tabs button[data-task="${task}"]`);
+    await page.click("#run");
+    await page.waitForFunction(
+      () =>
+        /ms$/.test(document.querySelector("#timing")?.textContent ?? "") ||
+        !(document.querySelector("#error") as HTMLElement).hidden,
+      null,
+      { timeout: 120_000 },
+    );
+    expect(await pageError(page)).toBe("");
+  }
+
+  it("question answering: the answer span highlighted in the context is the Node pipeline's", async () => {
+    await pickFolder("qa");
+    await run("question-answering");
+    const answer = await pipeline("question-answering", path.join(FIXTURE_HEADS, "qa"), { backend });
+    const want = (await answer(
+      { question: "Where do I live?", context: "My name is Wolfgang and I live in Berlin." },
+      { top_k: 3 },
+    )) as unknown as { start: number; end: number }[];
+    answer.dispose();
+    const mark = await page.$eval("#result mark", (m) => ({ ...(m as HTMLElement).dataset }));
+    expect([Number(mark.start), Number(mark.end)]).toEqual([want[0]!.start, want[0]!.end]);
+    await page.screenshot({ path: path.join(SHOTS, "question-answering.png"), fullPage: true });
+  });
+
+  it("token classification: entities highlighted as the Node pipeline groups them", async () => {
+    await pickFolder("tokcls");
+    await run("token-classification");
+    const ner = await pipeline("token-classification", path.join(FIXTURE_HEADS, "tokcls"), { backend });
+    const want = (await ner("My name is Wolfgang and I live in Berlin.", {
+      aggregation_strategy: "simple",
+    })) as unknown as { start: number; end: number }[];
+    ner.dispose();
+    const rows = await page.$$eval("#result tr", (r) => r.length - 1);
+    expect(rows).toBe(want.length);
+    await page.screenshot({ path: path.join(SHOTS, "token-classification.png"), fullPage: true });
+  });
+
+  it("fill-mask: the candidates are the Node pipeline's", async () => {
+    await pickFolder("mlm");
+    await run("fill-mask");
+    const unmask = await pipeline("fill-mask", path.join(FIXTURE_HEADS, "mlm"), { backend });
+    const want = (await unmask("The capital of France is [MASK].", { top_k: 5 })) as unknown as {
+      token_str: string;
+      score: number;
+    }[];
+    unmask.dispose();
+    const shown = await page.$$eval("#result .bar", (bars) =>
+      bars.map((b) => ({
+        label: (b as HTMLElement).dataset.label,
+        score: Number((b as HTMLElement).dataset.score),
+      })),
+    );
+    expect(shown.map((s) => s.label)).toEqual(want.map((w) => w.token_str));
+    for (const [i, s] of shown.entries()) expect(s.score).toBeCloseTo(want[i]!.score, 4);
+    await page.screenshot({ path: path.join(SHOTS, "fill-mask.png"), fullPage: true });
   });
 });
 
