@@ -26,8 +26,14 @@ export function binary(
   if (code === undefined) throw new Error(`binary: unknown op ${attrs.op}`);
   const integer = !a.isFloat && !b.isFloat;
   const temps: CudaTensor[] = [];
-  if (!integer && !a.isFloat) temps.push((a = castTo(ctx, "binary", a, "float32")));
-  if (!integer && !b.isFloat) temps.push((b = castTo(ctx, "binary", b, "float32")));
+  if (!integer && !a.isFloat) {
+    a = castTo(ctx, "binary", a, "float32");
+    temps.push(a);
+  }
+  if (!integer && !b.isFloat) {
+    b = castTo(ctx, "binary", b, "float32");
+    temps.push(b);
+  }
   const out = ctx.alloc(integer ? "int32" : "float32", shape, "binary");
   const p = new Params().ptr(out.ptr).ptr(a.ptr).ptr(b.ptr).i64(out.size).i32(shape.length).i32(code);
   p.dims(shape).dims(broadcastStrides(a.shape, shape)).dims(broadcastStrides(b.shape, shape));
