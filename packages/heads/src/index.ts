@@ -1,6 +1,6 @@
 export { DebertaModel } from "./base-model.js";
 export { ContextPooler } from "./context-pooler.js";
-export { registrationHint, resolveDevice } from "./device.js";
+export { deviceRegistryName, registrationHint, resolveDevice } from "./device.js";
 export { HeadError, type HeadErrorCode } from "./errors.js";
 export { bceWithLogits, crossEntropy, meanSquaredError, softCrossEntropy } from "./losses.js";
 export { DebertaForMaskedLM } from "./masked-lm.js";

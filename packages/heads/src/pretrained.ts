@@ -49,7 +49,7 @@ export interface HeadCallOutputs {
 
 export interface FromPretrainedOptions {
   /** Backend name(s) to resolve from the registry ("cpu", "webgpu", ...); ignored when `backend` is given. */
-  device?: string | readonly string[];
+  device?: string | number | readonly (string | number)[];
   backend?: Backend;
   /** Weights already in memory (else read from the folder: model.safetensors or pytorch_model.bin). */
   weights?: WeightMap;

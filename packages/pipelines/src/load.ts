@@ -13,7 +13,7 @@ export type ModelReference =
 
 export interface LoadOptions {
   /** Backend name(s) resolved through @deberta/tensor's registry (default "cpu"); ignored with `backend`. */
-  device?: string | readonly string[];
+  device?: string | number | readonly (string | number)[];
   /** A backend instance to build the model on. */
   backend?: Backend;
   /** Tokenizer folder (or reference) or instance; default: the model's folder. */

@@ -1,0 +1,41 @@
+// binary: out[i] = a[off_a(i)] ∘ b[off_b(i)] for ∘ in add, sub, mul, div, max, min (op 0..5), numpy
+// broadcasting through strides (0 on broadcast axes) over the output shape; float32, and int32 when both
+// inputs are integers.
+#include "common.cuh"
+
+extern "C" __global__ void binary_f32(float* out, const float* a, const float* b, long long n, int rank, int op,
+                                      Dims shape, Dims strideA, Dims strideB) {
+  DCU_FOR_EACH(i, n) {
+    const float x = a[stridedOffset(i, rank, shape, strideA)];
+    const float y = b[stridedOffset(i, rank, shape, strideB)];
+    float r;
+    switch (op) {
+      case 0: r = x + y; break;
+      case 1: r = x - y; break;
+      case 2: r = x * y; break;
+      case 3: r = x / y; break;
+      case 4: r = fmaxf(x, y); break;
+      default: r = fminf(x, y); break;
+    }
+    out[i] = r;
+  }
+}
+
+/** The same on int32 (both inputs integers): add, sub, mul, div (truncated; x / 0 = 0), max, min. */
+extern "C" __global__ void binary_i32(int* out, const int* a, const int* b, long long n, int rank, int op,
+                                      Dims shape, Dims strideA, Dims strideB) {
+  DCU_FOR_EACH(i, n) {
+    const int x = a[stridedOffset(i, rank, shape, strideA)];
+    const int y = b[stridedOffset(i, rank, shape, strideB)];
+    int r;
+    switch (op) {
+      case 0: r = x + y; break;
+      case 1: r = x - y; break;
+      case 2: r = x * y; break;
+      case 3: r = y == 0 ? 0 : x / y; break;
+      case 4: r = x > y ? x : y; break;
+      default: r = x < y ? x : y; break;
+    }
+    out[i] = r;
+  }
+}

@@ -1,0 +1,380 @@
+import {
+  type Backend,
+  BackendError,
+  type DType,
+  type FusedKernels,
+  int64ToInt32,
+  type MemoryInfo,
+  type OpAttrs,
+  type OpInputs,
+  type OpOutput,
+  type PrimitiveOpName,
+  type PrimitiveOps,
+  Tensor,
+  type TensorHandle,
+} from "@deberta/tensor";
+import { asCuda, CudaTensor, DeviceStorage } from "./cuda-tensor.js";
+import type { BlasLtGemm, CudaContext, KernelName } from "./kernels/context.js";
+import { KERNEL_FILES } from "./kernels/context.js";
+import { PTX } from "./kernels/generated/ptx.js";
+import { fusedKernels, type PrimitiveKernels, primitiveKernels } from "./kernels/index.js";
+import type { ContextHandle, CudaAddon, FunctionHandle, ModuleHandle } from "./native/addon.js";
+import { STICKY_RESULTS, statusError } from "./native/status.js";
+import type { Params } from "./params.js";
+
+export type CudaGemm = "cublaslt" | "kernel";
+
+export interface CudaBackendInit {
+  addon: CudaAddon;
+  context: ContextHandle;
+  ordinal: number;
+  name: string;
+  gemm: CudaGemm;
+  deviceName: string;
+}
+
+const ELEMENTWISE_THREADS = 256;
+const MAX_BLOCKS = 65535;
+
+/**
+ * The CUDA backend: tensors in device memory (a stream-ordered pool), every op enqueues kernel launches on
+ * one stream without waiting; `download` and `sync` wait for the stream on a worker thread, so the
+ * JavaScript thread never blocks on the GPU. float32 throughout (GEMMs in full float32, TF32 off).
+ */
+export class CudaBackend implements Backend {
+  readonly name: string;
+  readonly fused: FusedKernels;
+  readonly gemm: CudaGemm;
+  readonly ordinal: number;
+  readonly deviceName: string;
+  private readonly addon: CudaAddon;
+  private readonly handle: ContextHandle;
+  private readonly ctx: CudaContext;
+  private readonly modules = new Map<string, ModuleHandle>();
+  private readonly functions = new Map<KernelName, FunctionHandle>();
+  private readonly live = new Set<CudaTensor>();
+  private bytes = 0;
+  private peak = 0;
+  private closed = false;
+  private lost: string | undefined;
+  private launches = 0;
+
+  constructor(init: CudaBackendInit) {
+    this.addon = init.addon;
+    this.handle = init.context;
+    this.name = init.name;
+    this.gemm = init.gemm;
+    this.ordinal = init.ordinal;
+    this.deviceName = init.deviceName;
+    this.ctx = {
+      name: this.name,
+      tensor: (h, op) => asCuda(h as TensorHandle, this.name, op),
+      alloc: (dtype, shape, op) => this.alloc(dtype, shape, op),
+      view: (t, shape) => {
+        t.storage.refs += 1;
+        return this.track(new CudaTensor(this.name, t.dtype, [...shape], t.storage, t.host));
+      },
+      release: (t) => this.dispose(t),
+      launch: (op, kernel, grid, block, params, shared) =>
+        this.launch(op, kernel, grid, block, params, shared ?? 0),
+      launch1d: (op, kernel, n, params) => {
+        if (n === 0) return;
+        const blocks = Math.min(Math.ceil(n / ELEMENTWISE_THREADS), MAX_BLOCKS);
+        this.launch(op, kernel, [blocks, 1, 1], [ELEMENTWISE_THREADS, 1, 1], params, 0);
+      },
+      blasLt: init.gemm === "cublaslt" ? (op, g) => this.blasLt(op, g) : undefined,
+    };
+    const ctx = this.ctx;
+    const open = <T>(run: () => T): T => {
+      this.ensureOpen();
+      return run();
+    };
+    this.fused = {
+      linear: (inputs, attrs) => open(() => fusedKernels.linear(ctx, inputs, attrs)),
+      layerNorm: (inputs, attrs) => open(() => fusedKernels.layerNorm(ctx, inputs, attrs, this)),
+      activation: (inputs, attrs) => open(() => fusedKernels.activation(ctx, inputs, attrs)),
+      disentangledAttention: (inputs, attrs) =>
+        open(() => fusedKernels.disentangledAttention(ctx, inputs, attrs, this)),
+    };
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new BackendError("BACKEND_DISPOSED", `${this.name}: the backend was closed`);
+    if (this.lost !== undefined)
+      throw new BackendError(
+        "BACKEND_DEVICE_LOST",
+        `${this.name}: the GPU context is unusable (${this.lost})`,
+      );
+  }
+
+  /** Turns a non-zero status into a typed error (and remembers a sticky one: the context is then lost). */
+  private check(status: number, op: string, what: string, shapes?: readonly (readonly number[])[]): void {
+    if (status === 0) return;
+    const error = statusError(this.name, op, what, status, (c) => this.addon.describe(c), shapes);
+    if (STICKY_RESULTS.has(status)) this.lost = error.message;
+    throw error;
+  }
+
+  private track(t: CudaTensor): CudaTensor {
+    this.live.add(t);
+    return t;
+  }
+
+  private allocBytes(bytes: number, op: string, shape: readonly number[]): number {
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    const ptr = this.addon.alloc(this.handle, size);
+    if (ptr <= 0) {
+      const status = -ptr;
+      if (status === 2) {
+        throw new BackendError(
+          "BACKEND_OUT_OF_MEMORY",
+          `${this.name} ${op}: out of GPU memory allocating ${size} bytes for [${shape.join(", ")}] (${this.bytes} bytes held by live tensors)`,
+          { op, shapes: [shape] },
+        );
+      }
+      this.check(status, op, `allocating ${size} bytes`, [shape]);
+    }
+    if (!Number.isSafeInteger(ptr))
+      throw new BackendError("BACKEND_UNAVAILABLE", `${op}: device pointer beyond 2^53`);
+    return ptr;
+  }
+
+  private alloc(dtype: DType, shape: readonly number[], op: string): CudaTensor {
+    this.ensureOpen();
+    if (dtype === "float16")
+      throw new BackendError(
+        "BACKEND_DTYPE",
+        `${op}: the CUDA backend stores float32 only (no float16 yet)`,
+        { op },
+      );
+    let count = 1;
+    for (const d of shape) count *= d;
+    if (count >= 2 ** 31)
+      throw new BackendError("BACKEND_SHAPE", `${op}: [${shape.join(", ")}] has 2^31 elements or more`, {
+        op,
+        shapes: [shape],
+      });
+    const bytes = Math.max(4, count * 4);
+    const ptr = this.allocBytes(bytes, op, shape);
+    this.account(bytes);
+    return this.track(new CudaTensor(this.name, dtype, [...shape], new DeviceStorage(ptr, bytes)));
+  }
+
+  private account(bytes: number): void {
+    this.bytes += bytes;
+    if (this.bytes > this.peak) this.peak = this.bytes;
+  }
+
+  private fn(kernel: KernelName): FunctionHandle {
+    let f = this.functions.get(kernel);
+    if (f !== undefined) return f;
+    const file = KERNEL_FILES[kernel];
+    let module = this.modules.get(file);
+    if (module === undefined) {
+      const ptx = PTX[file];
+      if (ptx === undefined)
+        throw new BackendError("BACKEND_UNAVAILABLE", `${this.name}: no PTX for ${file}`);
+      const r = this.addon.loadModule(this.handle, ptx);
+      if (typeof r === "number") this.check(r, kernel, `loading kernels/${file}.cu`);
+      if (typeof r === "object" && r !== null && "code" in r) {
+        const jit = (r as { code: number; log: string }).log.trim();
+        this.check(r.code, kernel, `loading kernels/${file}.cu (PTX JIT${jit ? `: ${jit}` : ""})`);
+      }
+      module = r as ModuleHandle;
+      this.modules.set(file, module);
+    }
+    const got = this.addon.getFunction(module, kernel);
+    if (typeof got === "number") this.check(got, kernel, `finding ${kernel} in kernels/${file}.cu`);
+    f = got as FunctionHandle;
+    this.functions.set(kernel, f);
+    return f;
+  }
+
+  /** Loads every kernel module now (the JIT of the PTX happens here rather than in the first forward). */
+  warmUp(): void {
+    for (const kernel of Object.keys(KERNEL_FILES) as KernelName[]) this.fn(kernel);
+  }
+
+  private launch(
+    op: string,
+    kernel: KernelName,
+    grid: readonly [number, number, number],
+    block: readonly [number, number, number],
+    params: Params,
+    shared: number,
+  ): void {
+    this.ensureOpen();
+    const f = this.fn(kernel);
+    const status = this.addon.launch(
+      this.handle,
+      f,
+      grid[0],
+      grid[1],
+      grid[2],
+      block[0],
+      block[1],
+      block[2],
+      shared,
+      params.finish(),
+    );
+    this.launches += 1;
+    this.check(status, op, `launching ${kernel} (grid ${grid.join("x")}, block ${block.join("x")})`);
+  }
+
+  private blasLt(op: string, g: BlasLtGemm): void {
+    this.ensureOpen();
+    const status = this.addon.blasLtMatmul(
+      this.handle,
+      g.transa ? 1 : 0,
+      g.transb ? 1 : 0,
+      g.m,
+      g.n,
+      g.k,
+      g.a,
+      g.lda,
+      0,
+      g.b,
+      g.ldb,
+      0,
+      g.d,
+      g.ldd,
+      0,
+      1,
+      g.bias ?? 0,
+    );
+    this.launches += 1;
+    this.check(status, op, `cuBLASLt matmul (m ${g.m}, n ${g.n}, k ${g.k})`);
+  }
+
+  /**
+   * Copies a Tensor to the GPU (queued on the stream through pinned staging). int64 becomes int32 (values
+   * beyond ±2³¹ are rejected), bool and 8-bit integers int32; integer tensors keep a host copy for index checks.
+   */
+  upload(tensor: Tensor): TensorHandle {
+    this.ensureOpen();
+    const shape = [...tensor.dims];
+    let dtype: DType;
+    let host: Int32Array | undefined;
+    let data: Float32Array | Int32Array;
+    switch (tensor.type) {
+      case "float32":
+        dtype = "float32";
+        data = tensor.data as Float32Array;
+        break;
+      case "int32":
+        dtype = "int32";
+        host = (tensor.data as Int32Array).slice();
+        data = host;
+        break;
+      case "int64":
+        dtype = "int64";
+        host = int64ToInt32(tensor.data as BigInt64Array, this.name);
+        data = host;
+        break;
+      case "bool":
+      case "uint8":
+      case "int8":
+        dtype = "int32";
+        host = Int32Array.from(tensor.data as Uint8Array | Int8Array);
+        data = host;
+        break;
+      default:
+        throw new BackendError("BACKEND_DTYPE", `${this.name}: cannot upload a ${tensor.type} tensor`);
+    }
+    const t = this.alloc(dtype, shape, "upload");
+    if (host !== undefined) (t as { host?: Int32Array }).host = host;
+    if (data.length > 0)
+      this.check(this.addon.upload(this.handle, t.ptr, data), "upload", "copying to the GPU", [shape]);
+    return t;
+  }
+
+  async download(handle: TensorHandle): Promise<Tensor> {
+    this.ensureOpen();
+    const t = asCuda(handle, this.name, "download");
+    const n = t.size;
+    let bytes: ArrayBuffer;
+    try {
+      bytes = n === 0 ? new ArrayBuffer(0) : await this.addon.download(this.handle, t.ptr, n * 4);
+    } catch (error) {
+      const status = (error as { cuResult?: number }).cuResult ?? 999;
+      this.check(status, "download", "reading back");
+      throw error;
+    }
+    switch (t.dtype) {
+      case "float32":
+        return new Tensor("float32", new Float32Array(bytes, 0, n), [...t.shape]);
+      case "int64":
+        return new Tensor(
+          "int64",
+          BigInt64Array.from(new Int32Array(bytes, 0, n), (v) => BigInt(v)),
+          [...t.shape],
+        );
+      default:
+        return new Tensor("int32", new Int32Array(bytes, 0, n), [...t.shape]);
+    }
+  }
+
+  dispose(handle: TensorHandle): void {
+    const t = asCuda(handle, this.name, "dispose");
+    if (!this.live.delete(t)) return;
+    const storage = t.release();
+    if (storage === undefined || this.closed) return;
+    this.bytes -= storage.bytes;
+    // Stream-ordered: the memory is reused only by work queued after the kernels that may still read it.
+    const status = this.addon.free(this.handle, storage.ptr);
+    if (status !== 0 && STICKY_RESULTS.has(status)) this.lost = this.addon.describe(status);
+  }
+
+  memory(): MemoryInfo {
+    return { bytesInUse: this.bytes, peakBytes: this.peak, tensors: this.live.size };
+  }
+
+  /** The device's free and total memory (cuMemGetInfo). */
+  deviceMemory(): { free: number; total: number } {
+    this.ensureOpen();
+    const r = this.addon.memInfo(this.handle);
+    if (typeof r === "number") {
+      this.check(r, "deviceMemory", "cuMemGetInfo");
+      throw new Error("unreachable");
+    }
+    return r;
+  }
+
+  /** Counters for tests and benchmarks. */
+  stats(): { launches: number; modules: number } {
+    return { launches: this.launches, modules: this.modules.size };
+  }
+
+  run<K extends PrimitiveOpName>(
+    op: K,
+    inputs: OpInputs<PrimitiveOps, K>,
+    attrs: OpAttrs<PrimitiveOps, K>,
+  ): OpOutput<PrimitiveOps, K> {
+    this.ensureOpen();
+    const kernel: PrimitiveKernels[K] = primitiveKernels[op];
+    return kernel(this.ctx, inputs, attrs);
+  }
+
+  async sync(): Promise<void> {
+    this.ensureOpen();
+    try {
+      await this.addon.sync(this.handle);
+    } catch (error) {
+      this.check((error as { cuResult?: number }).cuResult ?? 999, "sync", "waiting for the GPU");
+      throw error;
+    }
+  }
+
+  /** Waits for the stream, frees every tensor, the pool's memory and the stream; further use throws. */
+  close(): void {
+    if (this.closed) return;
+    for (const t of this.live) {
+      const s = t.release();
+      if (s !== undefined) this.addon.free(this.handle, s.ptr);
+    }
+    this.live.clear();
+    this.bytes = 0;
+    this.closed = true;
+    this.addon.closeContext(this.handle);
+  }
+}

@@ -1,0 +1,78 @@
+// disentangledAttention (fused op): one block per (query row, head, batch) computes the scores with the
+// c2p / p2c terms read by relative index from posKey / posQuery, masks with float32's lowest value, takes
+// the softmax and the context (kernels/disentangled_attention.cu); probabilities are written only when
+// asked. Inputs the kernel does not take (a length whose scores do not fit shared memory, unexpected
+// shapes or dtypes) run as the reference.
+import {
+  type Backend,
+  type FusedOps,
+  type OpAttrs,
+  type OpInputs,
+  type OpOutput,
+  referenceKernels,
+} from "@deberta/tensor";
+import { Params } from "../params.js";
+import type { CudaContext } from "./context.js";
+
+const THREADS = 128;
+const MAX_SHARED = 48 * 1024;
+
+export function disentangledAttention(
+  ctx: CudaContext,
+  inputs: OpInputs<FusedOps, "disentangledAttention">,
+  attrs: OpAttrs<FusedOps, "disentangledAttention">,
+  backend: Backend,
+): OpOutput<FusedOps, "disentangledAttention"> {
+  const op = "disentangledAttention";
+  const qkv = ctx.tensor(inputs.qkv, op);
+  const qBias = ctx.tensor(inputs.qBias, op);
+  const vBias = ctx.tensor(inputs.vBias, op);
+  const mask = ctx.tensor(inputs.mask, op);
+  const posKey = inputs.posKey === undefined ? undefined : ctx.tensor(inputs.posKey, op);
+  const posQuery = inputs.posQuery === undefined ? undefined : ctx.tensor(inputs.posQuery, op);
+  const heads = attrs.numHeads;
+  const span = attrs.span;
+  const [batch, length, width] = qkv.shape as [number, number, number];
+  const hs = width / (3 * heads);
+  const same = (a: readonly number[], b: readonly number[]) =>
+    a.length === b.length && a.every((d, i) => d === b[i]);
+  const rel = (t: typeof posKey) =>
+    t === undefined || (t.dtype === "float32" && same(t.shape, [heads, 2 * span, hs]));
+  const native =
+    qkv.shape.length === 3 &&
+    qkv.dtype === "float32" &&
+    Number.isInteger(hs) &&
+    hs > 0 &&
+    span > 0 &&
+    same(qBias.shape, [heads * hs]) &&
+    same(vBias.shape, [heads * hs]) &&
+    (same(mask.shape, [batch, length]) || same(mask.shape, [batch, length, length])) &&
+    rel(posKey) &&
+    rel(posQuery) &&
+    (length + hs) * 4 <= MAX_SHARED &&
+    length <= 65535 &&
+    heads <= 65535 &&
+    batch <= 65535;
+  if (!native) return referenceKernels.disentangledAttention(backend, inputs, attrs);
+  const context = ctx.alloc("float32", [batch, length, heads * hs], op);
+  const probs = attrs.returnProbs ? ctx.alloc("float32", [batch, heads, length, length], op) : undefined;
+  if (batch * length === 0) return probs === undefined ? { context } : { context, probs };
+  const p = new Params()
+    .ptr(context.ptr)
+    .ptr(probs?.ptr ?? 0)
+    .ptr(qkv.ptr)
+    .ptr(qBias.ptr)
+    .ptr(vBias.ptr)
+    .ptr(mask.ptr)
+    .ptr(posKey?.ptr ?? 0)
+    .ptr(posQuery?.ptr ?? 0)
+    .i32(length)
+    .i32(heads)
+    .i32(hs)
+    .i32(span)
+    .f32(attrs.scale)
+    .i32(mask.shape.length === 3 ? 1 : 0)
+    .i32(mask.isFloat ? 0 : 1);
+  ctx.launch(op, "disentangled_attention_f32", [length, heads, batch], [THREADS, 1, 1], p, (length + hs) * 4);
+  return probs === undefined ? { context } : { context, probs };
+}
