@@ -19,7 +19,12 @@ describe("kernel parameter packing", () => {
     expect(v.getBigInt64(24, true)).toBe(5n);
     expect(v.getInt32(32, true)).toBe(2);
     expect(v.getInt32(36, true)).toBe(3);
-    expect(b.byteLength).toBe(32 + 4 * MAX_RANK); // rounded to 8 as the equivalent struct's sizeof
+    expect(b.byteLength).toBe(32 + 4 * MAX_RANK);
+  });
+
+  it("ends the buffer at the last parameter, with no padding after it", () => {
+    expect(new Params().ptr(1).ptr(2).ptr(3).i32(4).finish().byteLength).toBe(28);
+    expect(new Params().ptr(1).i32(2).f32(3).finish().byteLength).toBe(16);
   });
 
   it("rejects a rank above the kernels' limit", () => {

@@ -54,9 +54,13 @@ export class Params {
     return this;
   }
 
-  /** The packed bytes. */
+  /**
+   * The packed bytes, exactly up to the end of the last parameter: the driver refuses a buffer padded past
+   * the kernel's parameter list (on an H200 with driver 580, kernels whose parameters end at 28 bytes failed
+   * with CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES when given 32).
+   */
   finish(): Uint8Array {
-    return this.bytes.subarray(0, Math.ceil(this.offset / 8) * 8);
+    return this.bytes.subarray(0, this.offset);
   }
 }
 
