@@ -560,7 +560,7 @@ attentionButton.addEventListener("click", () =>
     const timing = $("attention-timing");
     timing.dataset.device = a.device;
     timing.textContent = `forward with attentions on ${a.device}: ${fmt(a.ms, 1)} ms; ${a.layers} layers × ${a.heads} heads, ${a.length} tokens${
-      a.terms ? "" : " (this build returns no score terms: the score split is hidden)"
+      a.terms ? "" : " (no score terms came back: the score split is hidden)"
     }`;
     renderAttention($("attention-view"), a, (x) => {
       exporter = x;

@@ -80,8 +80,10 @@ export interface AttentionResult {
   length: number;
   /** Per layer, [heads, length, length] row-major (batch 1): probabilities of query i over keys j. */
   probs: Float32Array[];
-  /** Per layer, the pre-softmax score terms, when the model returns output_attention_terms. */
+  /** Per layer, the pre-softmax score terms (output_attention_terms: true), [heads, length, length] each. */
   terms?: AttentionTerms[];
+  /** The config's pos_att_type ("c2p", "p2c") where relative attention is on, else []: which terms exist. */
+  positionTerms: string[];
   ms: number;
   device: string;
 }

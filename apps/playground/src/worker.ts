@@ -105,7 +105,8 @@ function summary(l: Loaded): ModelSummary {
     labels: Object.keys(id2label)
       .sort((a, b) => Number(a) - Number(b))
       .map((k) => id2label[k]!),
-    posAttType: [...((c as unknown as { pos_att_type?: string[] }).pos_att_type ?? [])],
+    // Normalised ("c2p|p2c", ["C2P"] ... -> ["c2p", "p2c"]).
+    posAttType: [...c.pos_att_types],
   };
 }
 
@@ -269,7 +270,7 @@ async function attention(text: string, text_pair?: string): Promise<AttentionRes
     attention_mask: enc.attention_mask as Tensor,
     ...(enc.token_type_ids ? { token_type_ids: enc.token_type_ids as Tensor } : {}),
     output_attentions: true,
-    // Pre-softmax score terms, where the heads return them (older builds ignore the flag).
+    // The pre-softmax score terms: asked for here only (the explorer's score split), never by the tasks.
     output_attention_terms: true,
   } as HeadCallInputs;
   const t0 = performance.now();
@@ -282,6 +283,9 @@ async function attention(text: string, text_pair?: string): Promise<AttentionRes
     heads: l.config.num_attention_heads,
     length: tokens.tokens.length,
     probs,
+    positionTerms: l.config.relative_attention
+      ? l.config.pos_att_types.filter((t) => t === "c2p" || t === "p2c")
+      : [],
     ms,
     device: deviceLabel,
   };
@@ -294,6 +298,12 @@ async function attention(text: string, text_pair?: string): Promise<AttentionRes
     });
   }
   return result;
+}
+
+/** The arrays of an attention result, moved to the page rather than copied (they can be large). */
+function attentionBuffers(a: AttentionResult): Transferable[] {
+  const arrays = [...a.probs, ...(a.terms ?? []).flatMap((t) => [t.c2c, t.c2p, t.p2c])];
+  return arrays.filter((x): x is Float32Array => x !== undefined).map((x) => x.buffer as ArrayBuffer);
 }
 
 function message(e: unknown): string {
@@ -327,7 +337,8 @@ self.onmessage = (ev: MessageEvent<{ id: number; request: Request }>) => {
   queue = queue.then(async () => {
     try {
       const value = await handle(request);
-      postMessage({ id, ok: true, value } satisfies Response);
+      const transfer = request.type === "attention" ? attentionBuffers(value as AttentionResult) : [];
+      postMessage({ id, ok: true, value } satisfies Response, { transfer });
     } catch (e) {
       console.error(e);
       postMessage({ id, ok: false, error: message(e) } satisfies Response);
