@@ -114,7 +114,17 @@ export function renderAttention(
         "data-layer": layer,
         "data-head": head,
         title: `layer ${layer}, head ${head}; entropy ${fmt(entropies[layer]![head]!, 3)} nats`,
+        tabindex: 0,
+        role: "button",
+        "aria-label": `Show layer ${layer}, head ${head}`,
         onclick: () => {
+          sel.layer = layer;
+          sel.head = head;
+          drawSelected();
+        },
+        onkeydown: (ev: KeyboardEvent) => {
+          if (ev.key !== "Enter" && ev.key !== " ") return;
+          ev.preventDefault();
           sel.layer = layer;
           sel.head = head;
           drawSelected();

@@ -14,6 +14,7 @@ export type TaskName =
 export type Request =
   | { type: "probe" }
   | { type: "load-url"; base: string; name: string }
+  | { type: "load-hub"; repo: string; endpoint: string; revision: string }
   | { type: "load-files"; name: string; files: Record<string, ArrayBuffer> }
   | { type: "device"; device: DeviceChoice }
   | { type: "tokenize"; text: string; text_pair?: string }
@@ -37,6 +38,8 @@ export interface ModelSummary {
   vocab: number;
   labels: string[];
   posAttType: string[];
+  /** Hub models: whether the files came from the browser's Cache Storage (no download). */
+  fromCache?: boolean;
   /** Files merged into the current model (a tokenizer folder loaded after a model folder). */
   tokenizerOnly?: boolean;
 }
@@ -91,4 +94,17 @@ export interface AttentionResult {
 export type Response =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: string }
-  | { id: -1; progress: string };
+  | { id: -1; progress: string; download?: DownloadProgress };
+
+/** A file being downloaded (Hub models): bytes so far and, when the server said, the size. */
+export interface DownloadProgress {
+  file: string;
+  loaded: number;
+  total?: number;
+  /** Files of the model done, and how many there are at most. */
+  done: number;
+  files: number;
+}
+
+/** Cache Storage bucket of Hub model files (the page's "forget cached models" deletes it). */
+export const MODEL_CACHE = "deberta-playground-hub-models-v1";

@@ -371,7 +371,8 @@ for (const d of DEVICES) {
       await runTask(page, "text-classification");
       expect(await page.$eval("#timing", (t) => (t as HTMLElement).dataset.device)).toMatch(d.label);
       expectScores(await shownBars(page), want.classification);
-      // The tokens under the input: special tokens marked, ids shown.
+      // The tokens under the input (drawn 150 ms after the last edit): special tokens marked, ids shown.
+      await page.waitForSelector("#tokens .tok", { timeout: 120_000 });
       const tokens = await page.$$eval(".tok", (ts) => ts.map((t) => t.className));
       expect(tokens.length).toBeGreaterThan(4);
       expect(tokens[0]).toContain("special");
@@ -518,3 +519,199 @@ for (const d of DEVICES) {
     });
   });
 }
+
+// The loopback test Hub of @deberta/hub (its test-only server, imported from source: it is not part of the
+// package build), with CORS headers so that the page on another port may fetch from it.
+interface TestHub {
+  readonly url: string;
+  faults: { kind: "slow"; file: string; chunkBytes: number; delayMs: number }[];
+  readonly requests: { method: string; path: string; file: string | undefined }[];
+  close(): Promise<void>;
+}
+interface TestHubModule {
+  HubTestServer: {
+    start(options: {
+      repos: Record<string, { files: Record<string, Uint8Array> }>;
+      cors: boolean;
+    }): Promise<TestHub>;
+  };
+  readFolder(dir: string): Record<string, Uint8Array>;
+}
+const testHubSource = path.resolve(here, "../../../packages/hub/src/hub-test-server.ts");
+
+describe("playground, Hub models and Cancel (CPU)", () => {
+  let hub: TestHub;
+  let page: Page;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    const { HubTestServer, readFolder } = (await import(/* @vite-ignore */ testHubSource)) as TestHubModule;
+    const files = readFolder(DEMO);
+    hub = await HubTestServer.start({
+      repos: { "acme/tiny-nli": { files }, "acme/slow-nli": { files } },
+      cors: true,
+    });
+    ({ page, close } = await openPage(false));
+  });
+  afterAll(async () => {
+    await close?.();
+    await hub?.close();
+  });
+
+  const modelFileRequests = () => hub.requests.filter((r) => r.file !== undefined);
+
+  async function loadFromHub(repo: string, done: RegExp): Promise<void> {
+    await page.fill("#hub-endpoint", hub.url);
+    await page.fill("#hub-id", repo);
+    await page.$eval("#status", (s) => {
+      s.textContent = "";
+    });
+    await page.click("#load-hub");
+    await page.waitForFunction(
+      (pattern) =>
+        new RegExp(pattern).test(document.querySelector("#status")?.textContent ?? "") ||
+        !(document.querySelector("#error") as HTMLElement).hidden,
+      done.source,
+      { timeout: 120_000 },
+    );
+    expect(await pageError(page)).toBe("");
+    expect(await page.textContent("#model-name")).toBe(repo);
+  }
+
+  /** Resolves once the download progress bar has been seen part-way (0 < value < 1). */
+  function progressSeen(): Promise<unknown> {
+    return page.waitForFunction(
+      () => {
+        const bar = document.querySelector("#download-progress") as HTMLProgressElement;
+        return !bar.hidden && bar.value > 0 && bar.value < 1;
+      },
+      null,
+      { timeout: 120_000, polling: 20 },
+    );
+  }
+
+  it("downloads a Hub model with a progress bar, keeps it in Cache Storage: after a reload no model-file request", async () => {
+    // About a second for the weights, so the bar is seen part-way however loaded the machine is.
+    hub.faults = [{ kind: "slow", file: "model.safetensors", chunkBytes: 8192, delayMs: 40 }];
+    const seen = progressSeen();
+    await loadFromHub("acme/tiny-nli", /^Downloaded acme\/tiny-nli/);
+    await seen;
+    hub.faults = [];
+    expect(modelFileRequests().some((r) => r.file === "model.safetensors")).toBe(true);
+    expect(await page.$eval("#download-progress", (b) => (b as HTMLElement).hidden)).toBe(true);
+    expect(await page.$eval("#cache-info", (e) => (e as HTMLElement).dataset.models)).toBe("1");
+    await runTask(page, "text-classification");
+    expectScores(await shownBars(page), want.classification);
+    await page.screenshot({ path: path.join(SHOTS, "hub-model.png"), fullPage: true });
+
+    const before = modelFileRequests().length;
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]", { timeout: 120_000 });
+    // The endpoint is remembered.
+    expect(await page.inputValue("#hub-endpoint")).toBe(hub.url);
+    await loadFromHub("acme/tiny-nli", /from the browser's cache/);
+    expect(modelFileRequests().length).toBe(before);
+    await runTask(page, "text-classification");
+    expectScores(await shownBars(page), want.classification);
+
+    // Forgotten: the next load downloads again.
+    await page.click("#forget-cache");
+    await page.waitForFunction(
+      () => document.querySelector<HTMLElement>("#cache-info")?.dataset.models === "0",
+    );
+    await loadFromHub("acme/tiny-nli", /^Downloaded acme\/tiny-nli/);
+    expect(modelFileRequests().length).toBeGreaterThan(before);
+  });
+
+  it("Cancel stops a long download; the worker restarts with the previous model and the page stays usable", async () => {
+    // About 20 s for the weights: the test cancels long before.
+    hub.faults = [{ kind: "slow", file: "model.safetensors", chunkBytes: 4096, delayMs: 300 }];
+    await page.fill("#hub-id", "acme/slow-nli");
+    const seen = progressSeen();
+    await page.click("#load-hub");
+    await seen;
+    expect(await page.isEnabled("#cancel")).toBe(true);
+    expect(await page.textContent("#running")).toMatch(/working… \d/);
+    await page.click("#cancel");
+    await page.waitForFunction(
+      () =>
+        /^Cancelled; the worker was restarted with acme\/tiny-nli/.test(
+          document.querySelector("#status")?.textContent ?? "",
+        ),
+      null,
+      { timeout: 120_000 },
+    );
+    hub.faults = [];
+    expect(await pageError(page)).toBe("");
+    expect(await page.$eval("#download-progress", (b) => (b as HTMLElement).hidden)).toBe(true);
+    expect(await page.isEnabled("#cancel")).toBe(false);
+    expect(await page.textContent("#model-name")).toBe("acme/tiny-nli");
+    await runTask(page, "text-classification");
+    expectScores(await shownBars(page), want.classification);
+  });
+});
+
+describe("playground, keyboard and layout", () => {
+  let page: Page;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ page, close } = await openPage(false, { width: 1280, height: 800 }));
+  });
+  afterAll(async () => close?.());
+
+  it("every control has a label, Tab reaches them in order, and Enter works them", async () => {
+    const unlabelled = await page.$$eval("input, select, textarea, progress", (els) =>
+      els
+        .filter((e) => {
+          const el = e as HTMLInputElement;
+          return (el.labels?.length ?? 0) === 0 && !el.getAttribute("aria-label");
+        })
+        .map((e) => e.id || e.outerHTML.slice(0, 60)),
+    );
+    expect(unlabelled).toEqual([]);
+    const order: string[] = [];
+    await page.focus("body");
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press("Tab");
+      order.push(
+        await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || ""),
+      );
+    }
+    const at = (id: string) => order.indexOf(id);
+    for (const id of [
+      "load-demo",
+      "folder-input",
+      "hub-id",
+      "hub-endpoint",
+      "load-hub",
+      "forget-cache",
+      "device-select",
+    ])
+      expect(at(id), `${id} in ${order.join(" ")}`).toBeGreaterThanOrEqual(0);
+    expect(at("load-demo")).toBeLessThan(at("folder-input"));
+    expect(at("folder-input")).toBeLessThan(at("hub-id"));
+    expect(at("hub-endpoint")).toBeLessThan(at("load-hub"));
+    expect(at("load-hub")).toBeLessThan(at("device-select"));
+    // The keyboard alone: load the demo model, then run the task.
+    await page.focus("#load-demo");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelector("#model-name")?.textContent === "demo-model");
+    await page.focus("#run");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => /ms$/.test(document.querySelector("#timing")?.textContent ?? ""));
+    expectScores(await shownBars(page), want.classification);
+  });
+
+  it("reads at 1280x800 and on a narrow window (no sideways scrolling); screenshots of both", async () => {
+    await page.click("#attention-run");
+    await page.waitForSelector("#attention-head", { timeout: 120_000 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(SHOTS, "page-1280x800.png") });
+    await page.screenshot({ path: path.join(SHOTS, "page-1280x800-full.png"), fullPage: true });
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(wide).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 400, height: 800 });
+    const narrow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(narrow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(SHOTS, "page-narrow-400.png"), fullPage: true });
+  });
+});
