@@ -114,7 +114,17 @@ export function renderAttention(
         "data-layer": layer,
         "data-head": head,
         title: `layer ${layer}, head ${head}; entropy ${fmt(entropies[layer]![head]!, 3)} nats`,
+        tabindex: 0,
+        role: "button",
+        "aria-label": `Show layer ${layer}, head ${head}`,
         onclick: () => {
+          sel.layer = layer;
+          sel.head = head;
+          drawSelected();
+        },
+        onkeydown: (ev: KeyboardEvent) => {
+          if (ev.key !== "Enter" && ev.key !== " ") return;
+          ev.preventDefault();
           sel.layer = layer;
           sel.head = head;
           drawSelected();
@@ -207,7 +217,10 @@ export function renderAttention(
     const layer = a.terms[sel.layer];
     if (layer === undefined) return;
     const names = ["c2c", "c2p", "p2c"] as const;
-    const present = names.filter((n) => layer[n] !== undefined);
+    // Which terms the head has comes from the config (pos_att_type, relative_attention), not from the arrays.
+    const present = names.filter(
+      (n) => (n === "c2c" || a.positionTerms.includes(n)) && layer[n] !== undefined,
+    );
     const slices = new Map(present.map((n) => [n, headSlice(layer[n]!, sel.head, L)]));
     let maxAbs = 1e-12;
     const sums = new Map<string, number>();
@@ -221,12 +234,13 @@ export function renderAttention(
     }
     const total = [...sums.values()].reduce((x, y) => x + y, 0) || 1;
     const c = Math.max(4, Math.min(16, Math.floor(240 / L)));
+    const termHover = h("div", { id: "term-hover" }, "Hover a cell of a term for its exact value.");
     split.append(
       h("h3", {}, `Score split: layer ${sel.layer}, head ${sel.head}`),
       h(
         "p",
         { className: "muted" },
-        `Pre-softmax terms on one scale (±${fmt(maxAbs, 3)}); share = Σ|term| / Σ|all terms|.`,
+        `Pre-softmax terms (c2c + c2p + p2c, then the softmax gives the probabilities above), on one colour scale: blue −${fmt(maxAbs, 3)} … white 0 … red +${fmt(maxAbs, 3)}. Share = Σ|term| / Σ|all terms| over this head.`,
       ),
       h(
         "div",
@@ -236,11 +250,39 @@ export function renderAttention(
           if (s === undefined)
             return h(
               "figure",
-              { "data-term": n },
-              h("p", { className: "notice" }, `This head has no ${n} term.`),
+              { "data-term": n, "data-missing": "true" },
+              h(
+                "p",
+                { className: "notice" },
+                `No ${n}: this model's pos_att_type is ${JSON.stringify(a.positionTerms)}${
+                  a.positionTerms.length === 0 ? " (no relative attention)" : ""
+                }, so its heads have no ${n} term.`,
+              ),
             );
-          const canvas = h("canvas", { width: c * L, height: c * L, "data-term": n });
+          const canvas = h("canvas", {
+            width: c * L,
+            height: c * L,
+            "data-term": n,
+            "data-cell": c,
+            "aria-label": `${n} term heatmap`,
+          });
           paint(canvas, s, L, c, 0, (v) => diverging(v / maxAbs));
+          canvas.addEventListener("mousemove", (ev) => {
+            const r = canvas.getBoundingClientRect();
+            const i = Math.floor(((ev.clientY - r.top) * (canvas.height / r.height)) / c);
+            const j = Math.floor(((ev.clientX - r.left) * (canvas.width / r.width)) / c);
+            if (i < 0 || j < 0 || i >= L || j >= L) return;
+            const v = s[i * L + j]!;
+            Object.assign(termHover.dataset, {
+              term: n,
+              layer: String(sel.layer),
+              head: String(sel.head),
+              query: String(i),
+              key: String(j),
+              value: String(v),
+            });
+            termHover.textContent = `${n}, query ${i} ${JSON.stringify(tokens[i])} → key ${j} ${JSON.stringify(tokens[j])}: ${v.toPrecision(6)}`;
+          });
           const share = (sums.get(n) ?? 0) / total;
           return h(
             "figure",
@@ -250,6 +292,7 @@ export function renderAttention(
           );
         }),
       ),
+      termHover,
     );
   }
 

@@ -1,18 +1,20 @@
 // The page: model loading (demo, folder picker, drag and drop), the device switch, the six tasks with their
 // tokens, and the attention explorer. All inference goes to the worker (worker.ts).
 import { type Exporter, renderAttention } from "./attention.js";
-import { WorkerClient } from "./client.js";
+import { CancelledError, WorkerClient } from "./client.js";
 import { $, fmt, h } from "./dom.js";
 import type {
   AttentionResult,
   DeviceChoice,
   DeviceInfo,
+  DownloadProgress,
   ModelSummary,
   Probe,
   RunResult,
   TaskName,
   TokenView,
 } from "./protocol.js";
+import { MODEL_CACHE } from "./protocol.js";
 import { renderResult } from "./results.js";
 
 const errorBox = $("error");
@@ -29,12 +31,43 @@ window.addEventListener("error", (ev) => showError(ev.error ?? ev.message));
 window.addEventListener("unhandledrejection", (ev) => showError(ev.reason));
 
 const status = $("status");
-const client = new WorkerClient(
-  (text) => {
-    status.textContent = text;
-  },
-  (text) => showError(text),
-);
+const progressBar = $("download-progress") as HTMLProgressElement;
+const cancelButton = $("cancel") as HTMLButtonElement;
+const running = $("running");
+let busySince = 0;
+let busyTimer: ReturnType<typeof setInterval> | undefined;
+
+function showProgress(text: string, d?: DownloadProgress): void {
+  status.textContent = text;
+  if (d === undefined) return;
+  progressBar.hidden = false;
+  // Files done plus the fraction of the current one, over the most files a model has.
+  const part = d.total ? d.loaded / d.total : 0;
+  progressBar.value = Math.min(1, (d.done + part) / d.files);
+  progressBar.dataset.file = d.file;
+  progressBar.textContent = `${Math.round(progressBar.value * 100)}%`;
+  const mb = (n: number) => (n / 1048576).toFixed(2);
+  status.textContent = `${text}: ${mb(d.loaded)}${d.total ? ` of ${mb(d.total)}` : ""} MB (file ${d.done + 1})`;
+}
+
+/** While the worker has work: Cancel enabled and the elapsed time shown, so a long run never looks frozen. */
+function onBusy(pending: number): void {
+  cancelButton.disabled = pending === 0;
+  if (pending > 0 && busyTimer === undefined) {
+    busySince = performance.now();
+    const tick = () => {
+      running.textContent = `working… ${((performance.now() - busySince) / 1000).toFixed(1)} s`;
+    };
+    tick();
+    busyTimer = setInterval(tick, 250);
+  } else if (pending === 0 && busyTimer !== undefined) {
+    clearInterval(busyTimer);
+    busyTimer = undefined;
+    running.textContent = "";
+  }
+}
+
+const client = new WorkerClient(showProgress, (text) => showError(text), onBusy);
 
 /** Runs an action with its button disabled; any failure becomes a readable message on the page. */
 async function guarded<T>(
@@ -46,7 +79,7 @@ async function guarded<T>(
   try {
     return await action();
   } catch (e) {
-    showError(e);
+    if (!(e instanceof CancelledError)) showError(e);
     return undefined;
   } finally {
     if (button) button.disabled = false;
@@ -56,6 +89,13 @@ async function guarded<T>(
 // ---------------------------------------------------------------------------------------------- model
 
 let model: ModelSummary | undefined;
+/** How to load the current model again (after Cancel restarts the worker): the model, then any tokenizer. */
+let reloads: (() => Promise<ModelSummary>)[] = [];
+
+function remember(load: () => Promise<ModelSummary>, m: ModelSummary): void {
+  if (m.tokenizerOnly) reloads.push(load);
+  else reloads = [load];
+}
 
 function showModel(m: ModelSummary): void {
   model = m;
@@ -72,12 +112,15 @@ function showModel(m: ModelSummary): void {
 }
 
 async function loadDemo(): Promise<void> {
-  const m = await client.request<ModelSummary>({
-    type: "load-url",
-    // Absolute: the worker resolves relative URLs against its own script, not the page.
-    base: new URL("./models/demo", location.href).href,
-    name: "demo-model",
-  });
+  const load = () =>
+    client.request<ModelSummary>({
+      type: "load-url",
+      // Absolute: the worker resolves relative URLs against its own script, not the page.
+      base: new URL("./models/demo", location.href).href,
+      name: "demo-model",
+    });
+  const m = await load();
+  remember(load, m);
   showModel(m);
   status.textContent = `Loaded ${m.name}.`;
 }
@@ -86,22 +129,101 @@ async function loadDemo(): Promise<void> {
 async function loadFileList(files: { file: File; path: string }[]): Promise<void> {
   if (files.length === 0) throw new Error("no files: pick or drop a folder holding config.json and weights");
   const wanted = files.filter(({ path }) => !path.split("/").some((p) => p.startsWith(".")));
-  const byName: Record<string, ArrayBuffer> = {};
-  for (const { file } of wanted) {
-    const name = file.name;
-    // The shallowest copy wins (a folder may hold checkpoints in subfolders).
-    if (!(name in byName)) byName[name] = await file.arrayBuffer();
-  }
   const folder = wanted[0]?.path.split("/")[0] || "local folder";
-  const m = await client.request<ModelSummary>(
-    { type: "load-files", name: folder, files: byName },
-    Object.values(byName),
-  );
+  // Read again on each load (File objects stay cheap references), so Cancel can restore the model.
+  const load = async () => {
+    const byName: Record<string, ArrayBuffer> = {};
+    for (const { file } of wanted) {
+      const name = file.name;
+      // The shallowest copy wins (a folder may hold checkpoints in subfolders).
+      if (!(name in byName)) byName[name] = await file.arrayBuffer();
+    }
+    return client.request<ModelSummary>(
+      { type: "load-files", name: folder, files: byName },
+      Object.values(byName),
+    );
+  };
+  const m = await load();
+  remember(load, m);
   showModel(m);
   status.textContent = m.tokenizerOnly
     ? `Added the tokenizer of ${folder}.`
     : `Loaded ${folder} from this machine.`;
 }
+
+// ------------------------------------------------------------------------------------------- Hub models
+
+const hubEndpoint = $("hub-endpoint") as HTMLInputElement;
+const hubId = $("hub-id") as HTMLInputElement;
+hubEndpoint.value = localStorage.getItem("hub-endpoint") ?? hubEndpoint.value;
+
+async function loadHub(): Promise<void> {
+  const repo = hubId.value.trim();
+  if (!/^[\w.-]+(\/[\w.-]+)?$/.test(repo))
+    throw new Error(
+      `"${repo}" is not a Hub model id: write it as org/name (for example microsoft/deberta-base-mnli)`,
+    );
+  const endpoint = hubEndpoint.value.trim().replace(/\/+$/, "") || "https://huggingface.co";
+  localStorage.setItem("hub-endpoint", endpoint);
+  const load = () => client.request<ModelSummary>({ type: "load-hub", repo, endpoint, revision: "main" });
+  progressBar.value = 0;
+  try {
+    const m = await load();
+    remember(load, m);
+    showModel(m);
+    status.textContent = m.fromCache
+      ? `Loaded ${repo} from the browser's cache (no download).`
+      : `Downloaded ${repo} from ${endpoint}; kept in the browser's cache.`;
+  } finally {
+    progressBar.hidden = true;
+    void showCache();
+  }
+}
+
+async function showCache(): Promise<void> {
+  const info = $("cache-info");
+  if (!("caches" in window)) {
+    info.textContent = "This browser has no Cache Storage here: Hub models are downloaded on every load.";
+    return;
+  }
+  const keys = await (await caches.open(MODEL_CACHE)).keys();
+  const models = keys.filter((k) => k.url.endsWith("/.playground-files.json")).length;
+  const bytes = (await navigator.storage?.estimate?.())?.usage;
+  info.textContent = `${models} Hub model${models === 1 ? "" : "s"} cached in this browser${
+    bytes ? ` (site storage ${(bytes / 1048576).toFixed(1)} MB)` : ""
+  }.`;
+  info.dataset.models = String(models);
+}
+
+const hubButton = $("load-hub") as HTMLButtonElement;
+($("hub-form") as HTMLFormElement).addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  void guarded(hubButton, loadHub);
+});
+const forgetButton = $("forget-cache") as HTMLButtonElement;
+forgetButton.addEventListener("click", () =>
+  guarded(forgetButton, async () => {
+    await caches.delete(MODEL_CACHE);
+    status.textContent = "Forgot the cached Hub models: the next load downloads again.";
+    await showCache();
+  }),
+);
+void showCache().catch(() => {});
+
+cancelButton.addEventListener("click", () =>
+  guarded(null, async () => {
+    client.cancel();
+    progressBar.hidden = true;
+    status.textContent = "Cancelled. Restarting the worker…";
+    $("timing").textContent = "";
+    if (device !== undefined) await chooseDevice(device.device);
+    for (const load of reloads) {
+      const m = await load();
+      if (!m.tokenizerOnly) showModel(m);
+    }
+    status.textContent = `Cancelled; the worker was restarted${model ? ` with ${model.name}` : ""}: ready.`;
+  }),
+);
 
 const loadButton = $("load-demo") as HTMLButtonElement;
 loadButton.addEventListener("click", () => guarded(loadButton, loadDemo));
@@ -560,7 +682,7 @@ attentionButton.addEventListener("click", () =>
     const timing = $("attention-timing");
     timing.dataset.device = a.device;
     timing.textContent = `forward with attentions on ${a.device}: ${fmt(a.ms, 1)} ms; ${a.layers} layers × ${a.heads} heads, ${a.length} tokens${
-      a.terms ? "" : " (this build returns no score terms: the score split is hidden)"
+      a.terms ? "" : " (no score terms came back: the score split is hidden)"
     }`;
     renderAttention($("attention-view"), a, (x) => {
       exporter = x;

@@ -14,6 +14,7 @@ export type TaskName =
 export type Request =
   | { type: "probe" }
   | { type: "load-url"; base: string; name: string }
+  | { type: "load-hub"; repo: string; endpoint: string; revision: string }
   | { type: "load-files"; name: string; files: Record<string, ArrayBuffer> }
   | { type: "device"; device: DeviceChoice }
   | { type: "tokenize"; text: string; text_pair?: string }
@@ -37,6 +38,8 @@ export interface ModelSummary {
   vocab: number;
   labels: string[];
   posAttType: string[];
+  /** Hub models: whether the files came from the browser's Cache Storage (no download). */
+  fromCache?: boolean;
   /** Files merged into the current model (a tokenizer folder loaded after a model folder). */
   tokenizerOnly?: boolean;
 }
@@ -80,8 +83,10 @@ export interface AttentionResult {
   length: number;
   /** Per layer, [heads, length, length] row-major (batch 1): probabilities of query i over keys j. */
   probs: Float32Array[];
-  /** Per layer, the pre-softmax score terms, when the model returns output_attention_terms. */
+  /** Per layer, the pre-softmax score terms (output_attention_terms: true), [heads, length, length] each. */
   terms?: AttentionTerms[];
+  /** The config's pos_att_type ("c2p", "p2c") where relative attention is on, else []: which terms exist. */
+  positionTerms: string[];
   ms: number;
   device: string;
 }
@@ -89,4 +94,17 @@ export interface AttentionResult {
 export type Response =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: string }
-  | { id: -1; progress: string };
+  | { id: -1; progress: string; download?: DownloadProgress };
+
+/** A file being downloaded (Hub models): bytes so far and, when the server said, the size. */
+export interface DownloadProgress {
+  file: string;
+  loaded: number;
+  total?: number;
+  /** Files of the model done, and how many there are at most. */
+  done: number;
+  files: number;
+}
+
+/** Cache Storage bucket of Hub model files (the page's "forget cached models" deletes it). */
+export const MODEL_CACHE = "deberta-playground-hub-models-v1";

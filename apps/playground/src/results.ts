@@ -163,7 +163,14 @@ export function renderResult(task: TaskName, output: unknown, input: Record<stri
           entities.map((e) =>
             h(
               "tr",
-              {},
+              {
+                className: "entity",
+                "data-entity": e.entity_group ?? e.entity ?? "",
+                "data-word": e.word,
+                "data-score": String(e.score),
+                "data-start": String(e.start),
+                "data-end": String(e.end),
+              },
               h("td", {}, e.entity_group ?? e.entity ?? ""),
               h("td", {}, e.word),
               h("td", {}, fmt(e.score)),
@@ -184,7 +191,11 @@ export function renderResult(task: TaskName, output: unknown, input: Record<stri
           {},
           `Tensor of shape [${r.dims.join(", ")}]; first ${r.data.length} values shown (L2 norm of those ${fmt(norm)}).`,
         ),
-        h("pre", { className: "vector" }, r.data.map((x) => fmt(x, 5)).join(" ")),
+        h(
+          "pre",
+          { className: "vector", "data-dims": r.dims.join(","), tabindex: 0 },
+          r.data.map((x) => fmt(x, 5)).join(" "),
+        ),
       );
     }
   }

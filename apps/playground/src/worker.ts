@@ -5,7 +5,7 @@ import { createCpuBackend } from "@deberta/backend-cpu";
 import { createWebGpuBackend } from "@deberta/backend-webgpu";
 import type { DebertaConfig } from "@deberta/config";
 import { type DebertaPreTrainedModel, type HeadCallInputs, headRegistry } from "@deberta/heads";
-import type { WeightTensor } from "@deberta/hub";
+import { fetchHubFile, HubError, hubFileUrl, type WeightTensor } from "@deberta/hub";
 import { type Pipeline, pipeline, taskRegistry } from "@deberta/pipelines";
 import type { Backend, Tensor } from "@deberta/tensor";
 import type { DebertaTokenizer } from "@deberta/tokenizer";
@@ -17,18 +17,20 @@ import {
   tokenizerFromFiles,
   weightsFromFiles,
 } from "./model-files.js";
-import type {
-  AttentionResult,
-  AttentionTerms,
-  DeviceChoice,
-  DeviceInfo,
-  ModelSummary,
-  Probe,
-  Request,
-  Response,
-  RunResult,
-  TaskName,
-  TokenView,
+import {
+  type AttentionResult,
+  type AttentionTerms,
+  type DeviceChoice,
+  type DeviceInfo,
+  type DownloadProgress,
+  MODEL_CACHE,
+  type ModelSummary,
+  type Probe,
+  type Request,
+  type Response,
+  type RunResult,
+  type TaskName,
+  type TokenView,
 } from "./protocol.js";
 
 interface Loaded {
@@ -46,8 +48,8 @@ let deviceLabel = "";
 const models = new Map<string, DebertaPreTrainedModel>();
 const pipelines = new Map<TaskName, Pipeline>();
 
-function progress(text: string): void {
-  postMessage({ id: -1, progress: text } satisfies Response);
+function progress(text: string, download?: DownloadProgress): void {
+  postMessage({ id: -1, progress: text, ...(download ? { download } : {}) } satisfies Response);
 }
 
 async function probe(): Promise<Probe> {
@@ -105,7 +107,8 @@ function summary(l: Loaded): ModelSummary {
     labels: Object.keys(id2label)
       .sort((a, b) => Number(a) - Number(b))
       .map((k) => id2label[k]!),
-    posAttType: [...((c as unknown as { pos_att_type?: string[] }).pos_att_type ?? [])],
+    // Normalised ("c2p|p2c", ["C2P"] ... -> ["c2p", "p2c"]).
+    posAttType: [...c.pos_att_types],
   };
 }
 
@@ -138,6 +141,78 @@ async function loadUrl(base: string, name: string): Promise<ModelSummary> {
     }),
   );
   return loadFiles(name, files);
+}
+
+// Hub models: config.json and the weights are required, the tokenizer files are taken where they exist.
+const HUB_WEIGHTS = ["model.safetensors", "pytorch_model.bin"];
+const HUB_OPTIONAL = [
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "vocab.json",
+  "merges.txt",
+  "special_tokens_map.json",
+];
+/** A key in the cache (never requested) listing the files a cached model has. */
+const HUB_MANIFEST = ".playground-files.json";
+
+/**
+ * A Hub model: from Cache Storage when every file of it is there (no request at all), else downloaded with
+ * progress (fetchHubFile), then kept in the cache for the next visit.
+ */
+async function loadHub(repo: string, endpoint: string, revision: string): Promise<ModelSummary> {
+  const url = (file: string) => hubFileUrl(repo, file, revision, endpoint);
+  const cache = await caches.open(MODEL_CACHE);
+  const files: FileMap = new Map();
+  const manifest = await cache.match(url(HUB_MANIFEST));
+  if (manifest !== undefined) {
+    for (const f of (await manifest.json()) as string[]) {
+      const hit = await cache.match(url(f));
+      if (hit === undefined) {
+        files.clear();
+        break;
+      }
+      files.set(f, new Uint8Array(await hit.arrayBuffer()));
+    }
+    if (files.size > 0) {
+      progress(`${repo}: ${files.size} files from the browser's cache, no download`);
+      return { ...(await loadFiles(repo, files)), fromCache: true };
+    }
+  }
+  const wanted = 2 + HUB_OPTIONAL.length;
+  const get = async (file: string, optional: boolean): Promise<boolean> => {
+    try {
+      const bytes = await fetchHubFile(repo, file, {
+        endpoint,
+        revision,
+        onProgress: ({ loaded, total }) =>
+          progress(`downloading ${repo}: ${file}`, {
+            file,
+            loaded,
+            ...(total !== undefined ? { total } : {}),
+            done: files.size,
+            files: wanted,
+          }),
+      });
+      files.set(file, bytes);
+      return true;
+    } catch (e) {
+      if (optional && e instanceof HubError && e.code === "HUB_NOT_FOUND") return false;
+      throw e;
+    }
+  };
+  await get("config.json", false);
+  let weights = false;
+  for (const [i, f] of HUB_WEIGHTS.entries()) {
+    weights = await get(f, i < HUB_WEIGHTS.length - 1);
+    if (weights) break;
+  }
+  for (const f of HUB_OPTIONAL) await get(f, true);
+  const summary = await loadFiles(repo, files);
+  // Cached only once the model loaded (a broken download is not kept).
+  for (const [f, bytes] of files)
+    await cache.put(url(f), new globalThis.Response(bytes as Uint8Array<ArrayBuffer>));
+  await cache.put(url(HUB_MANIFEST), globalThis.Response.json([...files.keys()]));
+  return { ...summary, fromCache: false };
 }
 
 async function fetchOk(url: string): Promise<globalThis.Response> {
@@ -269,7 +344,7 @@ async function attention(text: string, text_pair?: string): Promise<AttentionRes
     attention_mask: enc.attention_mask as Tensor,
     ...(enc.token_type_ids ? { token_type_ids: enc.token_type_ids as Tensor } : {}),
     output_attentions: true,
-    // Pre-softmax score terms, where the heads return them (older builds ignore the flag).
+    // The pre-softmax score terms: asked for here only (the explorer's score split), never by the tasks.
     output_attention_terms: true,
   } as HeadCallInputs;
   const t0 = performance.now();
@@ -282,6 +357,9 @@ async function attention(text: string, text_pair?: string): Promise<AttentionRes
     heads: l.config.num_attention_heads,
     length: tokens.tokens.length,
     probs,
+    positionTerms: l.config.relative_attention
+      ? l.config.pos_att_types.filter((t) => t === "c2p" || t === "p2c")
+      : [],
     ms,
     device: deviceLabel,
   };
@@ -294,6 +372,12 @@ async function attention(text: string, text_pair?: string): Promise<AttentionRes
     });
   }
   return result;
+}
+
+/** The arrays of an attention result, moved to the page rather than copied (they can be large). */
+function attentionBuffers(a: AttentionResult): Transferable[] {
+  const arrays = [...a.probs, ...(a.terms ?? []).flatMap((t) => [t.c2c, t.c2p, t.p2c])];
+  return arrays.filter((x): x is Float32Array => x !== undefined).map((x) => x.buffer as ArrayBuffer);
 }
 
 function message(e: unknown): string {
@@ -309,6 +393,8 @@ async function handle(req: Request): Promise<unknown> {
       return setDevice(req.device);
     case "load-url":
       return loadUrl(req.base, req.name);
+    case "load-hub":
+      return loadHub(req.repo, req.endpoint, req.revision);
     case "load-files":
       return loadFiles(req.name, new Map(Object.entries(req.files).map(([k, v]) => [k, new Uint8Array(v)])));
     case "tokenize":
@@ -327,7 +413,8 @@ self.onmessage = (ev: MessageEvent<{ id: number; request: Request }>) => {
   queue = queue.then(async () => {
     try {
       const value = await handle(request);
-      postMessage({ id, ok: true, value } satisfies Response);
+      const transfer = request.type === "attention" ? attentionBuffers(value as AttentionResult) : [];
+      postMessage({ id, ok: true, value } satisfies Response, { transfer });
     } catch (e) {
       console.error(e);
       postMessage({ id, ok: false, error: message(e) } satisfies Response);

@@ -44,6 +44,8 @@ export interface HubTestServerOptions {
   readonly lfsHeadRedirect?: boolean;
   /** Renamed repositories: old id → new id, answered with a relative 307, as the Hub does. */
   readonly renames?: Readonly<Record<string, string>>;
+  /** Send the Hub's CORS headers (any origin), so that a page on another port can fetch from it. */
+  readonly cors?: boolean;
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -150,6 +152,13 @@ export class HubTestServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const rawPath = (req.url ?? "/").split("?")[0]!;
     const method = req.method ?? "GET";
+    if (this.options.cors) {
+      res.setHeader("Access-Control-Allow-Origin", "*");
+      res.setHeader(
+        "Access-Control-Expose-Headers",
+        "Content-Length, Content-Range, ETag, X-Repo-Commit, X-Linked-Etag, X-Linked-Size, X-Error-Code, X-Error-Message",
+      );
+    }
     const record = (file: string | undefined) =>
       this.requests.push({
         method,

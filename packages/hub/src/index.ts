@@ -46,6 +46,7 @@ export {
   hfFileDownload,
 } from "./hub-download.js";
 export { HubError, type HubErrorCode, type HubErrorDetails } from "./hub-error.js";
+export { type FetchHubFileOptions, fetchHubFile } from "./hub-fetch.js";
 export {
   DEFAULT_HUB_ENDPOINT,
   DEFAULT_REVISION,
