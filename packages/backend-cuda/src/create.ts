@@ -2,8 +2,8 @@ import { BackendError, registerBackend } from "@deberta/tensor";
 import { CudaBackend, type CudaGemm } from "./cuda-backend.js";
 import { cudaDeviceName } from "./device-name.js";
 import { loadCudaAddon } from "./native/addon.js";
-import { driverCandidates } from "./search-paths.js";
 import { driverFailureReason, formatDriverVersion, loadBlasLt, MIN_DRIVER_VERSION } from "./probe.js";
+import { driverCandidates } from "./search-paths.js";
 
 export interface CreateCudaBackendOptions {
   /** The GPU: 0 (default), "cuda", "cuda:N" or N. */
