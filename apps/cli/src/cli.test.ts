@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { probeCuda } from "@deberta/backend-cuda";
 import { describe, expect, it } from "vitest";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,6 +27,8 @@ function deberta(args: string[], stdin = "", env: Record<string, string> = {}) {
     lines: r.stdout.split("\n").filter((l) => l.length > 0),
   };
 }
+
+const cuda = await probeCuda();
 
 const pair = JSON.stringify({
   text: "A soccer game with multiple males playing.",
@@ -171,10 +174,38 @@ describe("deberta (built CLI)", () => {
     const webgpu = env.backends.webgpu;
     if (webgpu.available) expect(webgpu.adapter.vendor, JSON.stringify(webgpu)).toEqual(expect.any(String));
     else expect(webgpu.reason).toMatch(/adapter|Vulkan|webgpu/);
-    expect(env.backends.cuda).toMatchObject({
-      available: false,
-      reason: expect.stringMatching(/not installed/),
-    });
+    // CUDA from its probe, once (not one entry per registered "cuda:N"): the GPUs, or why not.
+    expect(Object.keys(env.backends).filter((k) => k.startsWith("cuda"))).toEqual(["cuda"]);
+    if (cuda.available)
+      expect(env.backends.cuda.gpus[0].name, JSON.stringify(env.backends.cuda)).toBe(cuda.devices[0]!.name);
+    else expect(env.backends.cuda).toMatchObject({ available: false, reason: cuda.reason, gpus: [] });
+  });
+
+  for (const device of ["0", "cuda", "cuda:1"]) {
+    it.skipIf(cuda.available)(
+      `run --device ${device} without a usable GPU exits 3 saying why${cuda.available ? " — skipped: this machine has a GPU" : ""}`,
+      () => {
+        const r = deberta(
+          ["run", "--task", "text-classification", "--model", demo, "--device", device],
+          `${pair}\n`,
+        );
+        expect(r.code, r.stderr).toBe(3);
+        expect(r.stdout).toBe("");
+        const name = device === "0" ? "cuda" : device;
+        expect(r.stderr).toBe(
+          `deberta: --device ${device} cannot be used here: backend "${name}": ${cuda.reason}. Run "deberta env" to see what this machine offers; --device cpu runs on the CPU.\n`,
+        );
+      },
+    );
+  }
+
+  it("run --device with a device nothing registers exits 3 naming the package to install", () => {
+    const r = deberta(
+      ["run", "--task", "text-classification", "--model", demo, "--device", "tpu"],
+      `${pair}\n`,
+    );
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^deberta: --device tpu cannot be used here: no backend "tpu" is registered/);
   });
 
   it("bench prints a JSON timing", () => {

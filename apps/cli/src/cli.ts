@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { benchCommand } from "./bench.js";
 import { downloadCommand } from "./download.js";
 import { envCommand } from "./env.js";
-import { describeError, EXIT, UsageError } from "./errors.js";
+import { DeviceUnavailableError, describeError, EXIT, UsageError } from "./errors.js";
 import { mayCreateWebGpuDevice, runWithFilteredStderr } from "./native-stderr.js";
 import { type OnError, runCommand } from "./run.js";
 import { TASK_INPUTS } from "./task-inputs.js";
@@ -37,7 +37,8 @@ Options:
   --task <task>          ${Object.keys(TASK_INPUTS).join(", ")}
   --model <ref>          model folder, Hub id (e.g. microsoft/deberta-base-mnli) or URL
   --revision <rev>       Hub revision (branch, tag or commit; default main)
-  --device <name>        cpu (default) or webgpu (the GPU; in Node through Dawn, which needs Vulkan)
+  --device <name>        cpu (default); webgpu (the GPU; in Node through Dawn, which needs Vulkan);
+                         0, cuda or cuda:N (NVIDIA GPU N through @deberta/backend-cuda; 0 is the first)
   --batch-size <n>       lines per forward (default 1)
   --input <file>         read lines from a file instead of stdin
   --on-error <mode>      stop (default): stop at the first bad line, exit 1;
@@ -46,7 +47,8 @@ Options:
   --verbose              let the GPU driver's own warnings through to stderr (hidden by default)
   -h, --help             this help
 
-Exit codes: 0 all lines done, 1 a line or the model failed, 2 bad usage.`,
+Exit codes: 0 all lines done, 1 a line or the model failed, 2 bad usage, 3 the --device cannot be used
+here (the reason is printed; "deberta env" shows what this machine offers).`,
   download: `Usage: deberta download <org/name> [--revision <rev>]
 
 Downloads config, tokenizer and weight files into the Hugging Face cache ($HF_HUB_CACHE, $HF_HOME/hub or
@@ -54,7 +56,8 @@ Downloads config, tokenizer and weight files into the Hugging Face cache ($HF_HU
   env: `Usage: deberta env [--verbose]
 
 Prints the runtime (Node, CPU, WebAssembly SIMD, SharedArrayBuffer) and every backend with whether it can
-be created here and, if not, why — as JSON. --verbose lets the GPU driver's own warnings through to stderr.`,
+be created here and, if not, why — as JSON. For CUDA: the GPUs (name, compute capability, memory), the
+driver (release and CUDA version) and the cuBLASLt found, or why not. --verbose lets the GPU driver's own warnings through to stderr.`,
   bench: `Usage: deberta bench --model <ref> [--batch <n>] [--length <n>] [--threads <n>] [--repeats <n>]
 
 Prints load time and median milliseconds per forward on the CPU backend as JSON
@@ -163,7 +166,13 @@ const argv = process.argv.slice(2);
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    if (error instanceof DeviceUnavailableError) {
+      process.stderr.write(`deberta: ${error.message}\n`);
+      process.exitCode = EXIT.device;
+    } else if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
       process.stderr.write(`deberta: ${(error as Error).message}\nRun "deberta --help" for usage.\n`);
       process.exitCode = EXIT.usage;
     } else {

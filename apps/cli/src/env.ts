@@ -6,6 +6,7 @@ import {
   sharedMemorySupported,
   wasmSimdSupported,
 } from "deberta";
+import { cudaEnv } from "./cuda-env.js";
 
 /** The adapter behind a WebGPU backend's device, and the features that matter here (shader-f16, subgroups). */
 function gpuDescription(device: GPUDevice): Record<string, unknown> {
@@ -19,11 +20,16 @@ function gpuDescription(device: GPUDevice): Record<string, unknown> {
   };
 }
 
-/** `deberta env`: the runtime and every backend, whether it can be created here and, if not, why. */
+/**
+ * `deberta env`: the runtime and every backend, whether it can be created here and, if not, why; CUDA from
+ * its probe (GPUs, driver, cuBLASLt).
+ */
 export async function envCommand(): Promise<Record<string, unknown>> {
   registerDefaultBackends();
   const backends: Record<string, unknown> = {};
   for (const name of backendRegistry.names()) {
+    // CUDA is probed (below), not created once per registered device name.
+    if (/^cuda(:\d+)?$/.test(name)) continue;
     try {
       const backend = await backendRegistry.resolve(name);
       backends[name] = {
@@ -39,13 +45,11 @@ export async function envCommand(): Promise<Record<string, unknown>> {
       backends[name] = { available: false, reason: (error as Error).message };
     }
   }
-  for (const name of ["webgpu", "cuda"]) {
-    if (!(name in backends))
-      backends[name] = {
-        available: false,
-        reason: "not installed: no @deberta/backend-" + name + " package is registered",
-      };
-  }
+  backends.cuda = await cudaEnv();
+  backends.webgpu ??= {
+    available: false,
+    reason: "not installed: no @deberta/backend-webgpu package is registered",
+  };
   return {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { pipeline, Tensor } from "deberta";
-import { describeError, EXIT } from "./errors.js";
+import { BackendResolutionError, HeadError, pipeline, Tensor } from "deberta";
+import { DeviceUnavailableError, describeError, EXIT } from "./errors.js";
 import { ProgressBar } from "./progress.js";
 import { lineToCall, TASK_INPUTS } from "./task-inputs.js";
 
@@ -39,6 +39,22 @@ function toJson(value: unknown): unknown {
 }
 
 /**
+ * The CLI's error for a `--device` whose backend cannot be created (the registry's BackendResolutionError,
+ * or heads' HEAD_NO_BACKEND when no backend of that name is registered), or undefined for any other error.
+ */
+export function deviceError(device: string, error: unknown): DeviceUnavailableError | undefined {
+  if (error instanceof BackendResolutionError && error.failures.length > 0)
+    return new DeviceUnavailableError(
+      device,
+      error.failures.map((f) => `backend "${f.name}": ${f.reason}`).join("; "),
+      { cause: error },
+    );
+  if (error instanceof HeadError && error.code === "HEAD_NO_BACKEND")
+    return new DeviceUnavailableError(device, error.message.replace(/^device: /, ""), { cause: error });
+  return undefined;
+}
+
+/**
  * `deberta run`: one pipeline, JSON lines in (stdin or --input), one JSON result per line out, in order.
  * Consecutive lines with the same options go through the pipeline together, up to --batch-size of them.
  */
@@ -56,7 +72,11 @@ export async function runCommand(
     ...(options.revision === undefined ? {} : { revision: options.revision }),
     onProgress: (e: { file: string; loaded: number; total?: number | undefined }) =>
       bar.update(e.file, e.loaded, e.total),
-  }).finally(() => bar.done());
+  })
+    .catch((error: unknown) => {
+      throw deviceError(options.device, error) ?? error;
+    })
+    .finally(() => bar.done());
   let failures = 0;
   let stop = false;
   const fail = (lineNumber: number, message: string) => {

@@ -22,6 +22,13 @@ export {
   type AutoOptions,
   AutoTokenizer,
 } from "./auto.js";
+export {
+  CUDA_DEVICES,
+  type CudaModule,
+  type CudaModuleLoader,
+  cudaBackendFactory,
+  registerCudaDefault,
+} from "./cuda.js";
 export { registerDefaultBackends } from "./defaults.js";
 // Shadow the star export of @deberta/heads: these register the default backends before loading.
 export {
