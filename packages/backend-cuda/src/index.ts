@@ -4,9 +4,10 @@
  * kernels compiled from the package's .cu sources (one op per file). float32 for now (TF32 off).
  * @packageDocumentation
  */
+
+export { type CreateCudaBackendOptions, createCudaBackend, registerCudaBackend } from "./create.js";
 export { CudaBackend, type CudaGemm } from "./cuda-backend.js";
 export { CudaTensor } from "./cuda-tensor.js";
-export { type CreateCudaBackendOptions, createCudaBackend, registerCudaBackend } from "./create.js";
 export { cudaDeviceName, cudaOrdinal } from "./device-name.js";
 export { type AddonLoad, loadCudaAddon } from "./native/addon.js";
 export {
