@@ -23,8 +23,9 @@ const sh = (cmd) => execFileSync("sh", ["-c", cmd], { stdio: ["ignore", "inherit
 
 sh(`xz -T2 -6 -c "${process.execPath}" > "${path.join(out, "node.xz")}"`);
 await build({
-  entryPoints: [path.join(here, "checks.mjs")],
-  outfile: path.join(out, "checks.mjs"),
+  entryPoints: [path.join(here, "checks.mjs"), path.join(here, "bench.mjs")],
+  outdir: out,
+  outExtension: { ".js": ".mjs" },
   bundle: true,
   platform: "node",
   format: "esm",
@@ -38,6 +39,8 @@ copyFileSync(addon, path.join(out, "deberta_cuda.node"));
 cpSync(path.join(shared, "fixtures", "models"), path.join(stage, "shared", "fixtures", "models"), {
   recursive: true,
 });
+for (const p of ["tools/make-synthetic-base.mjs", "fixtures/deberta-base-synthetic"])
+  cpSync(path.join(shared, p), path.join(stage, "shared", p), { recursive: true, force: false });
 sh(`tar -C "${stage}" -cf - shared | xz -T2 -6 > "${path.join(out, "shared.tar.xz")}"`);
 rmSync(stage, { recursive: true, force: true });
 
