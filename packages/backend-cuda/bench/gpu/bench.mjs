@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DebertaForSequenceClassification } from "@deberta/heads";
 import { Tensor } from "@deberta/tensor";
-import { createCudaBackend } from "../../dist/index.js";
+import { createCudaBackend, probeCuda } from "../../dist/index.js";
 
 const outDir = process.env.DEBERTA_BENCH_OUT ?? "/tmp/deberta-cuda-out";
 const work = process.env.DEBERTA_GPU_WORK ?? "/tmp/deberta-cuda";
@@ -22,6 +22,13 @@ const log = (line) => process.stderr.write(`${line}\n`);
 const report = { startedAt: new Date().toISOString(), dir, cases: [], logits: {}, errors: [] };
 const save = () => writeFileSync(path.join(outDir, "bench.json"), `${JSON.stringify(report, null, 2)}\n`);
 
+const probe = await probeCuda();
+if (!probe.available) {
+  report.errors.push(`cuda unavailable: ${probe.reason}`);
+  save();
+  console.log(`BENCH: cuda unavailable (${probe.reason})`);
+  process.exit(2);
+}
 if (!existsSync(path.join(dir, "model.safetensors"))) {
   const tool = path.join(shared, "tools", "make-synthetic-base.mjs");
   log(`bench: generating the synthetic base into ${dir} (${tool})`);
