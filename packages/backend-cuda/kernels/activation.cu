@@ -1,13 +1,14 @@
 // activation (+ bias): out[i] = f(x[i] + bias[i mod cols]) (bias optional: null), for f in transformers'
 // ACT2FN names: 0 gelu = x·½(1 + erf(x/√2)); 1 gelu_new / gelu_pytorch_tanh = ½x(1 + tanh(√(2/π)(x +
-// 0.044715x³))); 2 relu; 3 tanh; 4 sigmoid; 5 linear (identity). Also the epilogue of `linear`.
+// 0.044715x³))); 2 relu; 3 tanh; 4 sigmoid; 5 linear (identity). Also the epilogue of `linear`. float32
+// math; one entry point per float storage type (bias_activation_f32 / _f16 / _bf16).
 #include "common.cuh"
 
-extern "C" __global__ void bias_activation_f32(float* out, const float* x, const float* bias, long long n,
-                                               int cols, int fn) {
+template <class T>
+__device__ __forceinline__ void biasActivationImpl(T* out, const T* x, const T* bias, long long n, int cols, int fn) {
   DCU_FOR_EACH(i, n) {
-    float v = x[i];
-    if (bias != nullptr) v += bias[i % cols];
+    float v = toF(x[i]);
+    if (bias != nullptr) v += toF(bias[i % cols]);
     float r;
     switch (fn) {
       case 0: r = v * (0.5f * erff(v * 0.70710678118654752f) + 0.5f); break;
@@ -21,6 +22,13 @@ extern "C" __global__ void bias_activation_f32(float* out, const float* x, const
       case 4: r = 1.0f / (1.0f + expf(-v)); break;
       default: r = v; break;
     }
-    out[i] = r;
+    out[i] = fromF<T>(r);
   }
 }
+
+#define DCU_BIAS_ACTIVATION(S, T)                                                                         \
+  extern "C" __global__ void bias_activation_##S(T* out, const T* x, const T* bias, long long n, int cols, \
+                                                 int fn) {                                                \
+    biasActivationImpl<T>(out, x, bias, n, cols, fn);                                                     \
+  }
+DCU_FLOAT_TYPES(DCU_BIAS_ACTIVATION)

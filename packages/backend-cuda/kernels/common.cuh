@@ -1,8 +1,34 @@
 // Shared by the kernels (included, not an op): shapes and strides passed by value, strided offsets, the
-// grid-stride loop and block reductions. Every tensor is contiguous float32 or int32 (4-byte elements);
-// offsets and strides count elements.
+// grid-stride loop, block reductions, and the float storage types. Every tensor is contiguous; floats are
+// stored as the backend's dtype (float32, float16 or bfloat16: one per backend) and computed in float32
+// (toF / fromF), integers as int32; offsets and strides count elements.
 #pragma once
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #define DCU_MAX_RANK 8
+
+/** Every float storage type, as X(suffix, type): each float kernel is instantiated once per type. */
+#define DCU_FLOAT_TYPES(X) X(f32, float) X(f16, __half) X(bf16, __nv_bfloat16)
+/** Element widths of the kernels that copy bits (any dtype of that width), as X(bits, type). */
+#define DCU_BIT_TYPES(X) X(32, unsigned) X(16, unsigned short)
+
+__device__ __forceinline__ float toF(float x) { return x; }
+__device__ __forceinline__ float toF(__half x) { return __half2float(x); }
+__device__ __forceinline__ float toF(__nv_bfloat16 x) { return __bfloat162float(x); }
+
+/** float32 to the storage type, rounded to nearest even; float16 saturates finite and infinite values at
+ * ±65504 (so float32's lowest, the mask value, stays finite, as transformers masks with finfo(float16).min;
+ * the WebGPU backend's f16 stores do the same), NaN stays NaN. */
+template <class T>
+__device__ __forceinline__ T fromF(float x);
+template <>
+__device__ __forceinline__ float fromF<float>(float x) { return x; }
+template <>
+__device__ __forceinline__ __half fromF<__half>(float x) {
+  return __float2half_rn(x != x ? x : fminf(fmaxf(x, -65504.0f), 65504.0f));
+}
+template <>
+__device__ __forceinline__ __nv_bfloat16 fromF<__nv_bfloat16>(float x) { return __float2bfloat16_rn(x); }
 
 struct Dims {
   int d[DCU_MAX_RANK];

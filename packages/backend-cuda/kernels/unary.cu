@@ -1,10 +1,12 @@
 // unary: out[i] = f(x[i]) for f in neg, exp, log, sqrt, rsqrt, abs, erf, tanh, relu, sigmoid (op 0..9),
-// in float32 with the correctly rounded libdevice functions (no fast math; rsqrt as 1 / sqrt).
+// computed in float32 with the correctly rounded libdevice functions (no fast math; rsqrt as 1 / sqrt);
+// one entry point per float storage type (unary_f32, unary_f16, unary_bf16).
 #include "common.cuh"
 
-extern "C" __global__ void unary_f32(float* out, const float* x, long long n, int op) {
+template <class T>
+__device__ __forceinline__ void unaryImpl(T* out, const T* x, long long n, int op) {
   DCU_FOR_EACH(i, n) {
-    const float v = x[i];
+    const float v = toF(x[i]);
     float r;
     switch (op) {
       case 0: r = -v; break;
@@ -18,6 +20,10 @@ extern "C" __global__ void unary_f32(float* out, const float* x, long long n, in
       case 8: r = v > 0.0f ? v : 0.0f; break;
       default: r = 1.0f / (1.0f + expf(-v)); break;
     }
-    out[i] = r;
+    out[i] = fromF<T>(r);
   }
 }
+
+#define DCU_UNARY(S, T) \
+  extern "C" __global__ void unary_##S(T* out, const T* x, long long n, int op) { unaryImpl<T>(out, x, n, op); }
+DCU_FLOAT_TYPES(DCU_UNARY)

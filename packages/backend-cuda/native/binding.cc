@@ -338,13 +338,14 @@ napi_value MemInfo(napi_env env, napi_callback_info info) {
 }
 
 napi_value BlasLtMatmul(napi_env env, napi_callback_info info) {
-  napi_value argv[17];
-  if (!args(env, info, 17, argv)) return nullptr;
+  napi_value argv[19];
+  if (!args(env, info, 19, argv)) return nullptr;
   auto ll = [&](int i) { return static_cast<long long>(toDouble(env, argv[i])); };
   return number(env, blasLtMatmul(context(env, argv[0]), static_cast<int>(ll(1)), static_cast<int>(ll(2)), ll(3),
                                   ll(4), ll(5), pointer(env, argv[6]), ll(7), ll(8), pointer(env, argv[9]),
                                   ll(10), ll(11), pointer(env, argv[12]), ll(13), ll(14),
-                                  static_cast<int>(ll(15)), pointer(env, argv[16])));
+                                  static_cast<int>(ll(15)), pointer(env, argv[16]), static_cast<int>(ll(17)),
+                                  static_cast<int>(ll(18))));
 }
 
 // ---- waiting off the JavaScript thread ----------------------------------------------------------------

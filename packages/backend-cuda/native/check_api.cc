@@ -1,6 +1,7 @@
 // Compiled by scripts/build-native.mjs only where CUDA's own cuda.h exists (never linked into the addon):
 // checks that the values declared in cuda_api.h are cuda.h's.
 #include <cuda.h>
+#include <library_types.h>
 #include "cuda_api.h"
 
 static_assert(dcu::CUDA_ERROR_OUT_OF_MEMORY == CUDA_ERROR_OUT_OF_MEMORY, "OOM");
@@ -17,4 +18,5 @@ static_assert(dcu::CU_EVENT_DISABLE_TIMING == CU_EVENT_DISABLE_TIMING, "");
 static_assert(dcu::MEMHOSTALLOC_PORTABLE == CU_MEMHOSTALLOC_PORTABLE, "");
 static_assert(CU_LAUNCH_PARAM_BUFFER_POINTER_AS_INT == 0x01 && CU_LAUNCH_PARAM_BUFFER_SIZE_AS_INT == 0x02, "");
 static_assert(sizeof(dcu::CUdeviceptr) == sizeof(CUdeviceptr), "");
+static_assert(dcu::CUDA_R_32F == CUDA_R_32F && dcu::CUDA_R_16F == CUDA_R_16F && dcu::CUDA_R_16BF == CUDA_R_16BF, "");
 // The exported names resolved with dlsym must be the ones cuda.h maps the API names to.

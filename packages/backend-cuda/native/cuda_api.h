@@ -97,7 +97,10 @@ struct cublasLtMatmulHeuristicResult_t {
   int reserved[4];
 };
 constexpr int CUDA_R_32F = 0;
-constexpr int CUBLAS_COMPUTE_32F = 68;  // full float32: no TF32 (that is CUBLAS_COMPUTE_32F_FAST_TF32 = 77)
+constexpr int CUDA_R_16F = 2;
+constexpr int CUDA_R_16BF = 14;
+constexpr int CUBLAS_COMPUTE_32F = 68;  // full float32 accumulation (float32 inputs: no TF32)
+constexpr int CUBLAS_COMPUTE_32F_FAST_TF32 = 77;  // float32 with TF32 tensor-core inputs (allowTf32)
 constexpr int CUBLAS_OP_N = 0;
 constexpr int CUBLAS_OP_T = 1;
 constexpr int CUBLASLT_MATMUL_DESC_TRANSA = 3;

@@ -144,8 +144,11 @@ void givePinned(Context* c, void* host, size_t capacity) {
 
 int blasLtMatmul(Context* c, int transa, int transb, long long m, long long n, long long k, CUdeviceptr a,
                  long long lda, long long strideA, CUdeviceptr b, long long ldb, long long strideB,
-                 CUdeviceptr d, long long ldd, long long strideD, int batch, CUdeviceptr bias) {
+                 CUdeviceptr d, long long ldd, long long strideD, int batch, CUdeviceptr bias, int dataType,
+                 int computeType) {
   if (c->closed) return STATUS_CLOSED;
+  if (dataType != CUDA_R_32F && dataType != CUDA_R_16F && dataType != CUDA_R_16BF) return STATUS_BAD_TYPE;
+  if (computeType != CUBLAS_COMPUTE_32F && computeType != CUBLAS_COMPUTE_32F_FAST_TF32) return STATUS_BAD_TYPE;
   if (!blasLtLoaded()) return STATUS_BLASLT_MISSING;
   CUresult r = cuCtxSetCurrent(c->ctx);
   if (r != CUDA_SUCCESS) return r;
@@ -168,19 +171,20 @@ int blasLtMatmul(Context* c, int transa, int transb, long long m, long long n, l
     if (status == 0 && s != 0) status = STATUS_BLASLT_BASE + s;
     return status == 0;
   };
+  // A, B, C, D (and the bias, by default) in the storage type; alpha / beta and accumulation in float32.
   // Column-major shapes as cuBLASLt sees them: op(A) is m x k, op(B) is k x n, D is m x n.
   const long long aRows = transa == CUBLAS_OP_N ? m : k, aCols = transa == CUBLAS_OP_N ? k : m;
   const long long bRows = transb == CUBLAS_OP_N ? k : n, bCols = transb == CUBLAS_OP_N ? n : k;
   const int epilogue = bias != 0 ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
-  if (check(cublasLtMatmulDescCreate(&op, CUBLAS_COMPUTE_32F, CUDA_R_32F)) &&
+  if (check(cublasLtMatmulDescCreate(&op, computeType, CUDA_R_32F)) &&
       check(cublasLtMatmulDescSetAttribute(op, CUBLASLT_MATMUL_DESC_TRANSA, &transa, sizeof transa)) &&
       check(cublasLtMatmulDescSetAttribute(op, CUBLASLT_MATMUL_DESC_TRANSB, &transb, sizeof transb)) &&
       check(cublasLtMatmulDescSetAttribute(op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof epilogue)) &&
       (bias == 0 || check(cublasLtMatmulDescSetAttribute(op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
                                                          sizeof bias))) &&
-      check(cublasLtMatrixLayoutCreate(&la, CUDA_R_32F, aRows, aCols, lda)) &&
-      check(cublasLtMatrixLayoutCreate(&lb, CUDA_R_32F, bRows, bCols, ldb)) &&
-      check(cublasLtMatrixLayoutCreate(&ld, CUDA_R_32F, m, n, ldd))) {
+      check(cublasLtMatrixLayoutCreate(&la, dataType, aRows, aCols, lda)) &&
+      check(cublasLtMatrixLayoutCreate(&lb, dataType, bRows, bCols, ldb)) &&
+      check(cublasLtMatrixLayoutCreate(&ld, dataType, m, n, ldd))) {
     if (batch > 1) {
       const long long sa = strideA, sb = strideB, sd = strideD;
       check(cublasLtMatrixLayoutSetAttribute(la, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &batch, sizeof batch));
@@ -196,7 +200,8 @@ int blasLtMatmul(Context* c, int transa, int transb, long long m, long long n, l
     std::string key = std::to_string(transa) + "," + std::to_string(transb) + "," + std::to_string(m) + "," +
                       std::to_string(n) + "," + std::to_string(k) + "," + std::to_string(lda) + "," +
                       std::to_string(ldb) + "," + std::to_string(ldd) + "," + std::to_string(batch) + "," +
-                      std::to_string(epilogue) + "," + std::to_string((a | b | d | bias) % 16 == 0);
+                      std::to_string(epilogue) + "," + std::to_string((a | b | d | bias) % 16 == 0) + "," +
+                      std::to_string(dataType) + "," + std::to_string(computeType);
     auto found = c->algos.find(key);
     if (found != c->algos.end()) {
       algo = found->second;

@@ -14,6 +14,7 @@ constexpr int STATUS_BLASLT_BASE = 100000;   // + cublasStatus_t
 constexpr int STATUS_BLASLT_MISSING = 99001;  // cuBLASLt was not loaded
 constexpr int STATUS_NO_ALGORITHM = 99002;   // cuBLASLt found no algorithm for the problem
 constexpr int STATUS_CLOSED = 99003;         // the context was closed
+constexpr int STATUS_BAD_TYPE = 99004;       // a data or compute type cuBLASLt is not asked for here
 
 struct StagingSlot {
   void* host = nullptr;
@@ -56,6 +57,7 @@ void givePinned(Context* c, void* host, size_t capacity);
 
 int blasLtMatmul(Context* c, int transa, int transb, long long m, long long n, long long k, CUdeviceptr a,
                  long long lda, long long strideA, CUdeviceptr b, long long ldb, long long strideB,
-                 CUdeviceptr d, long long ldd, long long strideD, int batch, CUdeviceptr bias);
+                 CUdeviceptr d, long long ldd, long long strideD, int batch, CUdeviceptr bias, int dataType,
+                 int computeType);
 
 }  // namespace dcu

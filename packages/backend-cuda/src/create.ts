@@ -1,5 +1,5 @@
 import { BackendError, registerBackend } from "@deberta/tensor";
-import { CudaBackend, type CudaGemm } from "./cuda-backend.js";
+import { CUDA_DTYPES, CudaBackend, type CudaDtype, type CudaGemm } from "./cuda-backend.js";
 import { cudaDeviceName } from "./device-name.js";
 import { loadCudaAddon } from "./native/addon.js";
 import { driverFailureReason, formatDriverVersion, loadBlasLt, MIN_DRIVER_VERSION } from "./probe.js";
@@ -13,6 +13,14 @@ export interface CreateCudaBackendOptions {
    * "kernel": the package's own GEMM kernel (no cuBLAS needed).
    */
   gemm?: CudaGemm;
+  /**
+   * Storage of float tensors (weights and activations): "float32" (default), "float16" or "bfloat16" (half
+   * storage, float32 accumulation in every kernel and GEMM: cuBLASLt with CUBLAS_COMPUTE_32F). Uploads
+   * convert float32 on the GPU; downloads return float32.
+   */
+  dtype?: CudaDtype;
+  /** float32 only: let cuBLASLt use TF32 tensor cores (CUBLAS_COMPUTE_32F_FAST_TF32). Default false. */
+  allowTf32?: boolean;
   /** Load (JIT-compile) every kernel at creation instead of at first use (default true). */
   warmUp?: boolean;
 }
@@ -39,6 +47,14 @@ export async function createCudaBackend(options: CreateCudaBackendOptions = {}):
       "BACKEND_UNAVAILABLE",
       `cuda: gemm must be "cublaslt" or "kernel", got ${JSON.stringify(gemm)}`,
     );
+  const dtype = options.dtype ?? "float32";
+  if (!Object.hasOwn(CUDA_DTYPES, dtype))
+    throw new BackendError(
+      "BACKEND_DTYPE",
+      `cuda: dtype must be "float32", "float16" or "bfloat16", got ${JSON.stringify(dtype)}`,
+    );
+  if (options.allowTf32 === true && dtype !== "float32")
+    throw new BackendError("BACKEND_DTYPE", `cuda: allowTf32 applies to dtype "float32" only, not ${dtype}`);
   const loaded = await loadCudaAddon();
   if (loaded.addon === undefined) throw unavailable(loaded.reason);
   const addon = loaded.addon;
@@ -65,7 +81,16 @@ export async function createCudaBackend(options: CreateCudaBackendOptions = {}):
   const context = addon.createContext(ordinal);
   if (typeof context === "number")
     throw unavailable(`creating a context on ${device.name} failed: ${addon.describe(context)}`);
-  const backend = new CudaBackend({ addon, context, ordinal, name, gemm, deviceName: device.name });
+  const backend = new CudaBackend({
+    addon,
+    context,
+    ordinal,
+    name,
+    gemm,
+    deviceName: device.name,
+    dtype,
+    allowTf32: options.allowTf32 ?? false,
+  });
   if (options.warmUp ?? true) {
     try {
       backend.warmUp();

@@ -14,15 +14,33 @@ import {
   type TensorHandle,
 } from "@deberta/tensor";
 import { asCuda, CudaTensor, DeviceStorage } from "./cuda-tensor.js";
-import type { BlasLtGemm, CudaContext, KernelName } from "./kernels/context.js";
+import type { BlasLtGemm, CudaContext, FloatSuffix, KernelName } from "./kernels/context.js";
 import { KERNEL_FILES } from "./kernels/context.js";
 import { PTX } from "./kernels/generated/ptx.js";
 import { fusedKernels, type PrimitiveKernels, primitiveKernels } from "./kernels/index.js";
 import type { ContextHandle, CudaAddon, FunctionHandle, ModuleHandle } from "./native/addon.js";
 import { STICKY_RESULTS, statusError } from "./native/status.js";
-import type { Params } from "./params.js";
+import { Params } from "./params.js";
 
 export type CudaGemm = "cublaslt" | "kernel";
+
+/** The storage type of float tensors: float32 (default), or a half type with float32 accumulation. */
+export type CudaDtype = "float32" | "float16" | "bfloat16";
+
+/** Per dtype: the kernels' suffix, cuBLASLt's data type (CUDA_R_*), and the fixture tolerance scale. */
+export const CUDA_DTYPES: Readonly<
+  Record<CudaDtype, { suffix: FloatSuffix; blasType: number; toleranceScale: number }>
+> = {
+  float32: { suffix: "f32", blasType: 0, toleranceScale: 1 },
+  // 2⁸: the conformance suite's and the WebGPU f16 path's float16 scale (11-bit significand vs 24).
+  float16: { suffix: "f16", blasType: 2, toleranceScale: 256 },
+  // 2¹¹: bfloat16 keeps 8 significant bits, 3 fewer than float16.
+  bfloat16: { suffix: "bf16", blasType: 14, toleranceScale: 2048 },
+};
+
+/** cuBLASLt compute types: full float32, and float32 with TF32 tensor-core inputs. */
+const CUBLAS_COMPUTE_32F = 68;
+const CUBLAS_COMPUTE_32F_FAST_TF32 = 77;
 
 export interface CudaBackendInit {
   addon: CudaAddon;
@@ -31,6 +49,10 @@ export interface CudaBackendInit {
   name: string;
   gemm: CudaGemm;
   deviceName: string;
+  /** Float storage (default float32). */
+  dtype?: CudaDtype;
+  /** float32 GEMMs through cuBLASLt may use TF32 tensor cores (default false: full float32). */
+  allowTf32?: boolean;
 }
 
 const ELEMENTWISE_THREADS = 256;
@@ -39,7 +61,9 @@ const MAX_BLOCKS = 65535;
 /**
  * The CUDA backend: tensors in device memory (a stream-ordered pool), every op enqueues kernel launches on
  * one stream without waiting; `download` and `sync` wait for the stream on a worker thread, so the
- * JavaScript thread never blocks on the GPU. float32 throughout (GEMMs in full float32, TF32 off).
+ * JavaScript thread never blocks on the GPU. Floats are stored as `dtype` (float32 by default, GEMMs in full
+ * float32 with TF32 off unless `allowTf32`; float16 / bfloat16 with float32 accumulation everywhere: their
+ * handles report dtype "float16"); uploads convert float32 on the GPU, downloads return float32.
  */
 export class CudaBackend implements Backend {
   readonly name: string;
@@ -47,6 +71,9 @@ export class CudaBackend implements Backend {
   readonly gemm: CudaGemm;
   readonly ordinal: number;
   readonly deviceName: string;
+  /** The storage type of float tensors. */
+  readonly dtype: CudaDtype;
+  readonly allowTf32: boolean;
   private readonly addon: CudaAddon;
   private readonly handle: ContextHandle;
   private readonly ctx: CudaContext;
@@ -66,8 +93,13 @@ export class CudaBackend implements Backend {
     this.gemm = init.gemm;
     this.ordinal = init.ordinal;
     this.deviceName = init.deviceName;
+    this.dtype = init.dtype ?? "float32";
+    this.allowTf32 = init.allowTf32 ?? false;
+    const dtypeInfo = CUDA_DTYPES[this.dtype];
     this.ctx = {
       name: this.name,
+      float: dtypeInfo.suffix,
+      blasType: dtypeInfo.blasType,
       tensor: (h, op) => asCuda(h as TensorHandle, this.name, op),
       alloc: (dtype, shape, op) => this.alloc(dtype, shape, op),
       view: (t, shape) => {
@@ -139,14 +171,14 @@ export class CudaBackend implements Backend {
     return ptr;
   }
 
-  private alloc(dtype: DType, shape: readonly number[], op: string): CudaTensor {
+  /** The dtype a float tensor gets: "float32", or "float16" for both half storage types. */
+  private get floatDtype(): DType {
+    return this.dtype === "float32" ? "float32" : "float16";
+  }
+
+  private alloc(asked: DType, shape: readonly number[], op: string): CudaTensor {
     this.ensureOpen();
-    if (dtype === "float16")
-      throw new BackendError(
-        "BACKEND_DTYPE",
-        `${op}: the CUDA backend stores float32 only (no float16 yet)`,
-        { op },
-      );
+    const dtype = asked === "float32" || asked === "float16" ? this.floatDtype : asked;
     let count = 1;
     for (const d of shape) count *= d;
     if (count >= 2 ** 31)
@@ -154,7 +186,7 @@ export class CudaBackend implements Backend {
         op,
         shapes: [shape],
       });
-    const bytes = Math.max(4, count * 4);
+    const bytes = Math.max(4, count * (dtype === "float16" ? 2 : 4));
     const ptr = this.allocBytes(bytes, op, shape);
     this.account(bytes);
     return this.track(new CudaTensor(this.name, dtype, [...shape], new DeviceStorage(ptr, bytes)));
@@ -221,6 +253,11 @@ export class CudaBackend implements Backend {
     this.check(status, op, `launching ${kernel} (grid ${grid.join("x")}, block ${block.join("x")})`);
   }
 
+  /** out[i] = x[i] converted between float32 and the half storage type (raw device pointers, n elements). */
+  private convert(op: string, kernel: KernelName, out: number, x: number, n: number): void {
+    this.ctx.launch1d(op, kernel, n, new Params().ptr(out).ptr(x).i64(n));
+  }
+
   private blasLt(op: string, g: BlasLtGemm): void {
     this.ensureOpen();
     const status = this.addon.blasLtMatmul(
@@ -241,6 +278,8 @@ export class CudaBackend implements Backend {
       0,
       1,
       g.bias ?? 0,
+      this.ctx.blasType,
+      this.dtype === "float32" && this.allowTf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F,
     );
     this.launches += 1;
     this.check(status, op, `cuBLASLt matmul (m ${g.m}, n ${g.n}, k ${g.k})`);
@@ -283,8 +322,25 @@ export class CudaBackend implements Backend {
     }
     const t = this.alloc(dtype, shape, "upload");
     if (host !== undefined) (t as { host?: Int32Array }).host = host;
-    if (data.length > 0)
-      this.check(this.addon.upload(this.handle, t.ptr, data), "upload", "copying to the GPU", [shape]);
+    if (data.length === 0) return t;
+    if (dtype === "float32" && this.dtype !== "float32") {
+      // float32 → the half type on the GPU: through a float32 buffer freed (stream-ordered) after the cast.
+      const staging = this.allocBytes(data.length * 4, "upload", shape);
+      try {
+        this.check(this.addon.upload(this.handle, staging, data), "upload", "copying to the GPU", [shape]);
+        this.convert(
+          "upload",
+          this.dtype === "float16" ? "cast_f32_f16" : "cast_f32_bf16",
+          t.ptr,
+          staging,
+          data.length,
+        );
+      } finally {
+        this.addon.free(this.handle, staging);
+      }
+      return t;
+    }
+    this.check(this.addon.upload(this.handle, t.ptr, data), "upload", "copying to the GPU", [shape]);
     return t;
   }
 
@@ -293,14 +349,27 @@ export class CudaBackend implements Backend {
     const t = asCuda(handle, this.name, "download");
     const n = t.size;
     let bytes: ArrayBuffer;
+    // Half storage is widened to float32 on the GPU first (a buffer freed, stream-ordered, after the copy).
+    const widened = n > 0 && t.dtype === "float16" ? this.allocBytes(n * 4, "download", t.shape) : undefined;
     try {
-      bytes = n === 0 ? new ArrayBuffer(0) : await this.addon.download(this.handle, t.ptr, n * 4);
+      if (widened !== undefined)
+        this.convert(
+          "download",
+          this.dtype === "float16" ? "cast_f16_f32" : "cast_bf16_f32",
+          widened,
+          t.ptr,
+          n,
+        );
+      bytes = n === 0 ? new ArrayBuffer(0) : await this.addon.download(this.handle, widened ?? t.ptr, n * 4);
     } catch (error) {
-      const status = (error as { cuResult?: number }).cuResult ?? 999;
-      this.check(status, "download", "reading back");
+      const status = (error as { cuResult?: number }).cuResult;
+      if (status !== undefined) this.check(status, "download", "reading back");
       throw error;
+    } finally {
+      if (widened !== undefined && !this.closed) this.addon.free(this.handle, widened);
     }
     switch (t.dtype) {
+      case "float16":
       case "float32":
         return new Tensor("float32", new Float32Array(bytes, 0, n), [...t.shape]);
       case "int64":

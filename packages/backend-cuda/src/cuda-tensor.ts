@@ -11,8 +11,9 @@ export class DeviceStorage {
 }
 
 /**
- * A tensor of the CUDA backend: float32 (4 bytes), or integers as int32 (int64 is range-checked at upload
- * and restored on download). Integer tensors uploaded from the host keep that copy, so index ops reject
+ * A tensor of the CUDA backend: floats in the backend's storage type (float32, 4 bytes; or a half type, 2
+ * bytes, with `dtype` "float16" for both float16 and bfloat16 storage, as @deberta/tensor has no bfloat16),
+ * or integers as int32 (int64 is range-checked at upload and restored on download). Integer tensors uploaded from the host keep that copy, so index ops reject
  * out-of-range indices before the launch.
  */
 export class CudaTensor implements TensorHandle {
@@ -49,6 +50,11 @@ export class CudaTensor implements TensorHandle {
     let n = 1;
     for (const d of this.shape) n *= d;
     return n;
+  }
+
+  /** Bytes per element as stored: 2 for the half types, else 4. */
+  get elementBytes(): number {
+    return this.dtype === "float16" ? 2 : 4;
   }
 
   get isFloat(): boolean {

@@ -29,6 +29,7 @@ const sh = (cmd) => execFileSync("sh", ["-c", cmd], { stdio: ["ignore", "inherit
 sh(`xz -T2 -6 -c "${process.execPath}" > "${path.join(out, "node.xz")}"`);
 for (const [entry, outfile] of [
   [path.join(here, "checks.mjs"), "checks.mjs"],
+  [path.join(here, "bench.mjs"), "bench.mjs"],
   [path.join(root, "apps", "cli", "src", "cli.ts"), "deberta-cli.mjs"],
 ]) {
   await build({

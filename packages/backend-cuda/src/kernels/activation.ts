@@ -2,7 +2,7 @@
 import type { Activation, FusedOps, OpAttrs, OpInputs } from "@deberta/tensor";
 import type { CudaTensor } from "../cuda-tensor.js";
 import { Params } from "../params.js";
-import type { CudaContext } from "./context.js";
+import { type CudaContext, floatKernel } from "./context.js";
 import { requireFloat } from "./indices.js";
 
 export const ACTIVATIONS: Record<Activation, number> = {
@@ -34,7 +34,7 @@ export function biasActivation(
     .i64(out.size)
     .i32(cols)
     .i32(code);
-  ctx.launch1d(op, "bias_activation_f32", out.size, p);
+  ctx.launch1d(op, floatKernel(ctx, "bias_activation"), out.size, p);
 }
 
 export function activation(

@@ -2,7 +2,7 @@
 import type { OpAttrs, OpInputs, PrimitiveOps } from "@deberta/tensor";
 import type { CudaTensor } from "../cuda-tensor.js";
 import { Params } from "../params.js";
-import type { CudaContext } from "./context.js";
+import { type CudaContext, floatKernel } from "./context.js";
 import { requireFloat } from "./indices.js";
 
 export function affine(
@@ -14,6 +14,6 @@ export function affine(
   requireFloat("affine", x, "x");
   const out = ctx.alloc("float32", x.shape, "affine");
   const p = new Params().ptr(out.ptr).ptr(x.ptr).i64(out.size).f32(attrs.scale).f32(attrs.shift);
-  ctx.launch1d("affine", "affine_f32", out.size, p);
+  ctx.launch1d("affine", floatKernel(ctx, "affine"), out.size, p);
   return out;
 }

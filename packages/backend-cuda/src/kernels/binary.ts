@@ -1,5 +1,5 @@
-// binary: a ∘ b with numpy broadcasting (kernels/binary.cu); float32, or int32 when both are integers (a
-// mixed pair computes in float32).
+// binary: a ∘ b with numpy broadcasting (kernels/binary.cu); floats (the backend's storage type, float32
+// math), or int32 when both are integers (a mixed pair computes as floats).
 import {
   type BinaryOp,
   broadcastShapes,
@@ -10,7 +10,7 @@ import {
 import type { CudaTensor } from "../cuda-tensor.js";
 import { broadcastStrides, Params } from "../params.js";
 import { castTo } from "./cast.js";
-import type { CudaContext } from "./context.js";
+import { type CudaContext, floatKernel } from "./context.js";
 
 const OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
 
@@ -37,7 +37,7 @@ export function binary(
   const out = ctx.alloc(integer ? "int32" : "float32", shape, "binary");
   const p = new Params().ptr(out.ptr).ptr(a.ptr).ptr(b.ptr).i64(out.size).i32(shape.length).i32(code);
   p.dims(shape).dims(broadcastStrides(a.shape, shape)).dims(broadcastStrides(b.shape, shape));
-  ctx.launch1d("binary", integer ? "binary_i32" : "binary_f32", out.size, p);
+  ctx.launch1d("binary", integer ? "binary_i32" : floatKernel(ctx, "binary"), out.size, p);
   for (const t of temps) ctx.release(t);
   return out;
 }

@@ -2,7 +2,7 @@
 import { BackendError, type OpAttrs, type OpInputs, type PrimitiveOps, shapeError } from "@deberta/tensor";
 import type { CudaTensor } from "../cuda-tensor.js";
 import { Params } from "../params.js";
-import type { CudaContext } from "./context.js";
+import { bitKernel, type CudaContext } from "./context.js";
 
 export function concat(
   ctx: CudaContext,
@@ -31,7 +31,7 @@ export function concat(
   for (const x of xs) {
     const extent = x.shape[axis]!;
     const p = new Params().ptr(out.ptr).ptr(x.ptr).i64(x.size).i32(extent).i32(inner).i32(total).i32(offset);
-    ctx.launch1d("concat", "concat_32", x.size, p);
+    ctx.launch1d("concat", bitKernel("concat", x), x.size, p);
     offset += extent;
   }
   return out;

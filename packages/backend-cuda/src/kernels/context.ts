@@ -2,27 +2,61 @@ import type { DType } from "@deberta/tensor";
 import type { CudaTensor } from "../cuda-tensor.js";
 import type { Params } from "../params.js";
 
-/** Each kernel entry point and the kernel file (kernels/<file>.cu, a module of the generated PTX) it is in. */
-export const KERNEL_FILES = {
-  unary_f32: "unary",
-  bias_activation_f32: "activation",
-  affine_f32: "affine",
-  binary_f32: "binary",
-  binary_i32: "binary",
-  where_32: "where",
-  copy_strided_32: "strided_copy",
-  concat_32: "concat",
-  reduce_f32: "reduce",
-  gather_32: "gather",
-  gather_elements_32: "gather_elements",
-  cast_i32_f32: "cast",
-  cast_f32_i32: "cast",
-  matmul_f32: "matmul",
-  layer_norm_f32: "layer_norm",
-  disentangled_attention_f32: "disentangled_attention",
+/** The float storage types of the kernels (one per backend: its `dtype`), as kernel-name suffixes. */
+export type FloatSuffix = "f32" | "f16" | "bf16";
+export const FLOAT_SUFFIXES: readonly FloatSuffix[] = ["f32", "f16", "bf16"];
+
+/** Kernels instantiated once per float storage type (`<name>_<suffix>`), by the file they are in. */
+const FLOAT_KERNELS = {
+  unary: "unary",
+  bias_activation: "activation",
+  affine: "affine",
+  binary: "binary",
+  reduce: "reduce",
+  matmul: "matmul",
+  layer_norm: "layer_norm",
+  disentangled_attention: "disentangled_attention",
 } as const;
 
-export type KernelName = keyof typeof KERNEL_FILES;
+/** Kernels that copy bits, once per element width (`<name>_32`: float32 / int32, `<name>_16`: halves). */
+const BIT_KERNELS = {
+  where: "where",
+  copy_strided: "strided_copy",
+  concat: "concat",
+  gather: "gather",
+  gather_elements: "gather_elements",
+} as const;
+
+export type FloatKernel = keyof typeof FLOAT_KERNELS;
+export type BitKernel = keyof typeof BIT_KERNELS;
+export type KernelName =
+  | `${FloatKernel}_${FloatSuffix}`
+  | `${BitKernel}_${32 | 16}`
+  | "binary_i32"
+  | `cast_i32_${FloatSuffix}`
+  | `cast_${FloatSuffix}_i32`
+  | "cast_f32_f16"
+  | "cast_f32_bf16"
+  | "cast_f16_f32"
+  | "cast_bf16_f32";
+
+function kernelFiles(): Record<KernelName, string> {
+  const out: Record<string, string> = { binary_i32: "binary" };
+  for (const s of FLOAT_SUFFIXES) {
+    for (const [k, file] of Object.entries(FLOAT_KERNELS)) out[`${k}_${s}`] = file;
+    out[`cast_i32_${s}`] = "cast";
+    out[`cast_${s}_i32`] = "cast";
+  }
+  for (const [k, file] of Object.entries(BIT_KERNELS)) {
+    out[`${k}_32`] = file;
+    out[`${k}_16`] = file;
+  }
+  for (const name of ["cast_f32_f16", "cast_f32_bf16", "cast_f16_f32", "cast_bf16_f32"]) out[name] = "cast";
+  return out as Record<KernelName, string>;
+}
+
+/** Each kernel entry point and the kernel file (kernels/<file>.cu, a module of the generated PTX) it is in. */
+export const KERNEL_FILES: Readonly<Record<KernelName, string>> = kernelFiles();
 
 /** cuBLASLt's column-major GEMM (device pointers, leading dimensions in elements). */
 export interface BlasLtGemm {
@@ -47,6 +81,10 @@ export interface CudaContext {
   /** The live tensor behind a handle of this backend (throws a typed error naming `op` otherwise). */
   tensor(handle: unknown, op: string): CudaTensor;
   alloc(dtype: DType, shape: readonly number[], op: string): CudaTensor;
+  /** The float storage type of this backend (every float tensor has it), as a kernel suffix. */
+  readonly float: FloatSuffix;
+  /** cuBLASLt's data type of the float storage (CUDA_R_32F 0, CUDA_R_16F 2, CUDA_R_16BF 14). */
+  readonly blasType: number;
   /** A new handle on the same device memory (reshape). */
   view(t: CudaTensor, shape: readonly number[]): CudaTensor;
   /** Frees an intermediate. */
@@ -64,3 +102,10 @@ export interface CudaContext {
   /** cuBLASLt, or undefined when the backend runs its own GEMM kernel (`gemm: "kernel"`). */
   readonly blasLt: ((op: string, gemm: BlasLtGemm) => void) | undefined;
 }
+
+/** The entry point of float kernel `name` for the backend's storage type. */
+export const floatKernel = (ctx: CudaContext, name: FloatKernel): KernelName => `${name}_${ctx.float}`;
+
+/** The entry point of bit-copying kernel `name` for `t`'s element width. */
+export const bitKernel = (name: BitKernel, t: CudaTensor): KernelName =>
+  `${name}_${t.elementBytes === 2 ? 16 : 32}`;

@@ -12,7 +12,7 @@ import {
   referenceKernels,
 } from "@deberta/tensor";
 import { Params } from "../params.js";
-import type { CudaContext } from "./context.js";
+import { type CudaContext, floatKernel } from "./context.js";
 
 const THREADS = 128;
 const MAX_SHARED = 48 * 1024;
@@ -36,11 +36,12 @@ export function disentangledAttention(
   const hs = width / (3 * heads);
   const same = (a: readonly number[], b: readonly number[]) =>
     a.length === b.length && a.every((d, i) => d === b[i]);
-  const rel = (t: typeof posKey) =>
-    t === undefined || (t.dtype === "float32" && same(t.shape, [heads, 2 * span, hs]));
+  const rel = (t: typeof posKey) => t === undefined || (t.isFloat && same(t.shape, [heads, 2 * span, hs]));
   const native =
     qkv.shape.length === 3 &&
-    qkv.dtype === "float32" &&
+    qkv.isFloat &&
+    qBias.isFloat &&
+    vBias.isFloat &&
     Number.isInteger(hs) &&
     hs > 0 &&
     span > 0 &&
@@ -73,6 +74,13 @@ export function disentangledAttention(
     .f32(attrs.scale)
     .i32(mask.shape.length === 3 ? 1 : 0)
     .i32(mask.isFloat ? 0 : 1);
-  ctx.launch(op, "disentangled_attention_f32", [length, heads, batch], [THREADS, 1, 1], p, (length + hs) * 4);
+  ctx.launch(
+    op,
+    floatKernel(ctx, "disentangled_attention"),
+    [length, heads, batch],
+    [THREADS, 1, 1],
+    p,
+    (length + hs) * 4,
+  );
   return probs === undefined ? { context } : { context, probs };
 }

@@ -3,7 +3,7 @@
 import { type OpAttrs, type OpInputs, type PrimitiveOps, shapeError } from "@deberta/tensor";
 import type { CudaTensor } from "../cuda-tensor.js";
 import { Params } from "../params.js";
-import type { CudaContext } from "./context.js";
+import { bitKernel, type CudaContext } from "./context.js";
 import { checkIndices } from "./indices.js";
 
 export function gatherElements(
@@ -32,6 +32,6 @@ export function gatherElements(
     .i32(indices.shape[axis]!)
     .i32(extentX)
     .i32(inner);
-  ctx.launch1d("gatherElements", "gather_elements_32", out.size, p);
+  ctx.launch1d("gatherElements", bitKernel("gather_elements", x), out.size, p);
   return out;
 }

@@ -2,7 +2,7 @@
 import { type OpInputs, type PrimitiveOps, shapeError } from "@deberta/tensor";
 import type { CudaTensor } from "../cuda-tensor.js";
 import { Params } from "../params.js";
-import type { CudaContext } from "./context.js";
+import { bitKernel, type CudaContext } from "./context.js";
 import { checkIndices } from "./indices.js";
 
 export function gather(ctx: CudaContext, inputs: OpInputs<PrimitiveOps, "gather">): CudaTensor {
@@ -14,6 +14,6 @@ export function gather(ctx: CudaContext, inputs: OpInputs<PrimitiveOps, "gather"
   checkIndices("gather", ids, rows, [table.shape, ids.shape]);
   const out = ctx.alloc(table.dtype, [...ids.shape, width], "gather");
   const p = new Params().ptr(out.ptr).ptr(table.ptr).ptr(ids.ptr).i64(out.size).i32(width).i32(rows);
-  ctx.launch1d("gather", "gather_32", out.size, p);
+  ctx.launch1d("gather", bitKernel("gather", table), out.size, p);
   return out;
 }

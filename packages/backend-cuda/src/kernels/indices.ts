@@ -35,10 +35,10 @@ export function checkIndices(
   }
 }
 
-/** Throws unless the tensor is float32. */
+/** Throws unless the tensor is a float (the backend's storage type). */
 export function requireFloat(op: string, t: CudaTensor, what: string): void {
-  if (t.dtype !== "float32")
-    throw new BackendError("BACKEND_DTYPE", `${op}: ${what} must be float32, got ${t.dtype}`, {
+  if (!t.isFloat)
+    throw new BackendError("BACKEND_DTYPE", `${op}: ${what} must be a float tensor, got ${t.dtype}`, {
       op,
       shapes: [t.shape],
     });

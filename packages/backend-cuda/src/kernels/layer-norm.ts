@@ -3,7 +3,7 @@
 import { type Backend, type FusedOps, type OpAttrs, type OpInputs, referenceKernels } from "@deberta/tensor";
 import type { CudaTensor } from "../cuda-tensor.js";
 import { Params } from "../params.js";
-import type { CudaContext } from "./context.js";
+import { type CudaContext, floatKernel } from "./context.js";
 
 const THREADS = 256;
 
@@ -21,13 +21,13 @@ export function layerNorm(
   const same = (a: readonly number[], b: readonly number[]) =>
     a.length === b.length && a.every((d, i) => d === b[i]);
   const native =
-    x.dtype === "float32" &&
+    x.isFloat &&
     cols > 0 &&
-    gamma.dtype === "float32" &&
-    beta.dtype === "float32" &&
+    gamma.isFloat &&
+    beta.isFloat &&
     same(gamma.shape, [cols]) &&
     same(beta.shape, [cols]) &&
-    (residual === undefined || (residual.dtype === "float32" && same(residual.shape, x.shape)));
+    (residual === undefined || (residual.isFloat && same(residual.shape, x.shape)));
   if (!native) return referenceKernels.layerNorm(backend, inputs, attrs) as CudaTensor;
   const out = ctx.alloc("float32", x.shape, "layerNorm");
   const rows = x.size / cols;
@@ -40,6 +40,6 @@ export function layerNorm(
     .ptr(beta.ptr)
     .i32(cols)
     .f32(attrs.epsilon);
-  ctx.launch("layerNorm", "layer_norm_f32", [rows, 1, 1], [THREADS, 1, 1], p);
+  ctx.launch("layerNorm", floatKernel(ctx, "layer_norm"), [rows, 1, 1], [THREADS, 1, 1], p);
   return out;
 }

@@ -3,7 +3,7 @@
 import { broadcastShapes, type OpAttrs, type OpInputs, type PrimitiveOps, shapeError } from "@deberta/tensor";
 import type { CudaTensor } from "../cuda-tensor.js";
 import { broadcastStrides, Params } from "../params.js";
-import type { CudaContext } from "./context.js";
+import { type CudaContext, floatKernel } from "./context.js";
 import { requireFloat } from "./indices.js";
 
 const TILE = 16;
@@ -40,7 +40,13 @@ export function gemmKernel(
     .dims(batchShape)
     .dims(batchStrideA)
     .dims(batchStrideB);
-  ctx.launch(op, "matmul_f32", [Math.ceil(n / TILE), Math.ceil(m / TILE), batch], [TILE, TILE, 1], p);
+  ctx.launch(
+    op,
+    floatKernel(ctx, "matmul"),
+    [Math.ceil(n / TILE), Math.ceil(m / TILE), batch],
+    [TILE, TILE, 1],
+    p,
+  );
 }
 
 export function matmul(

@@ -2,7 +2,7 @@
 import { type OpAttrs, type OpInputs, type PrimitiveOps, type ReduceOp, shapeError } from "@deberta/tensor";
 import type { CudaTensor } from "../cuda-tensor.js";
 import { Params } from "../params.js";
-import type { CudaContext } from "./context.js";
+import { type CudaContext, floatKernel } from "./context.js";
 import { requireFloat } from "./indices.js";
 
 const OPS: Record<ReduceOp, number> = { sum: 0, max: 1, mean: 2 };
@@ -26,6 +26,6 @@ export function reduce(
     : x.shape.filter((_, k) => k !== axis);
   const out = ctx.alloc("float32", shape, "reduce");
   const p = new Params().ptr(out.ptr).ptr(x.ptr).i64(out.size).i32(extent).i32(inner).i32(OPS[attrs.op]);
-  ctx.launch1d("reduce", "reduce_f32", out.size, p);
+  ctx.launch1d("reduce", floatKernel(ctx, "reduce"), out.size, p);
   return out;
 }

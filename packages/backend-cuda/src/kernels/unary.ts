@@ -2,7 +2,7 @@
 import type { OpAttrs, OpInputs, PrimitiveOps, UnaryOp } from "@deberta/tensor";
 import type { CudaTensor } from "../cuda-tensor.js";
 import { Params } from "../params.js";
-import type { CudaContext } from "./context.js";
+import { type CudaContext, floatKernel } from "./context.js";
 import { requireFloat } from "./indices.js";
 
 const OPS: Record<UnaryOp, number> = {
@@ -28,6 +28,11 @@ export function unary(
   const code = OPS[attrs.op];
   if (code === undefined) throw new Error(`unary: unknown op ${attrs.op}`);
   const out = ctx.alloc("float32", x.shape, "unary");
-  ctx.launch1d("unary", "unary_f32", out.size, new Params().ptr(out.ptr).ptr(x.ptr).i64(out.size).i32(code));
+  ctx.launch1d(
+    "unary",
+    floatKernel(ctx, "unary"),
+    out.size,
+    new Params().ptr(out.ptr).ptr(x.ptr).i64(out.size).i32(code),
+  );
   return out;
 }

@@ -2,7 +2,7 @@
 import { BackendError, broadcastShapes, type OpInputs, type PrimitiveOps } from "@deberta/tensor";
 import type { CudaTensor } from "../cuda-tensor.js";
 import { broadcastStrides, Params } from "../params.js";
-import type { CudaContext } from "./context.js";
+import { bitKernel, type CudaContext } from "./context.js";
 
 export function where(ctx: CudaContext, inputs: OpInputs<PrimitiveOps, "where">): CudaTensor {
   const c = ctx.tensor(inputs.condition, "where");
@@ -23,11 +23,11 @@ export function where(ctx: CudaContext, inputs: OpInputs<PrimitiveOps, "where">)
     .ptr(b.ptr)
     .i64(out.size)
     .i32(shape.length)
-    .i32(c.isFloat ? 0 : 1);
+    .i32(c.isFloat ? (c.elementBytes === 2 ? 2 : 0) : 1);
   p.dims(shape)
     .dims(broadcastStrides(c.shape, shape))
     .dims(broadcastStrides(a.shape, shape))
     .dims(broadcastStrides(b.shape, shape));
-  ctx.launch1d("where", "where_32", out.size, p);
+  ctx.launch1d("where", bitKernel("where", a), out.size, p);
   return out;
 }

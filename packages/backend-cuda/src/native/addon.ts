@@ -69,6 +69,10 @@ export interface CudaAddon {
     strideD: number,
     batch: number,
     bias: number,
+    /** CUDA_R_32F (0), CUDA_R_16F (2) or CUDA_R_16BF (14): A, B, C, D and bias. */
+    dataType: number,
+    /** CUBLAS_COMPUTE_32F (68) or CUBLAS_COMPUTE_32F_FAST_TF32 (77). */
+    computeType: number,
   ): number;
   /** Resolves with the bytes once the copy is done (waited for on a worker thread); rejects with `cuResult`. */
   download(ctx: ContextHandle, ptr: number, bytes: number): Promise<ArrayBuffer>;
@@ -79,6 +83,7 @@ export const STATUS_BLASLT_BASE = 100000;
 export const STATUS_BLASLT_MISSING = 99001;
 export const STATUS_NO_ALGORITHM = 99002;
 export const STATUS_CLOSED = 99003;
+export const STATUS_BAD_TYPE = 99004;
 
 export type AddonLoad = { addon: CudaAddon; path: string } | { addon?: undefined; reason: string };
 

@@ -1,6 +1,12 @@
 // Status numbers from the addon (CUresult values and the addon's own STATUS_*) as typed errors.
 import { BackendError, type BackendErrorCode } from "@deberta/tensor";
-import { STATUS_BLASLT_BASE, STATUS_BLASLT_MISSING, STATUS_CLOSED, STATUS_NO_ALGORITHM } from "./addon.js";
+import {
+  STATUS_BAD_TYPE,
+  STATUS_BLASLT_BASE,
+  STATUS_BLASLT_MISSING,
+  STATUS_CLOSED,
+  STATUS_NO_ALGORITHM,
+} from "./addon.js";
 
 /** CUresults after which the context is unusable (sticky errors, a lost or reset device). */
 export const STICKY_RESULTS: ReadonlySet<number> = new Set([
@@ -20,6 +26,7 @@ export const STICKY_RESULTS: ReadonlySet<number> = new Set([
 export function statusCode(status: number): BackendErrorCode {
   if (status === 2) return "BACKEND_OUT_OF_MEMORY";
   if (status === STATUS_CLOSED) return "BACKEND_DISPOSED";
+  if (status === STATUS_BAD_TYPE) return "BACKEND_DTYPE";
   if (STICKY_RESULTS.has(status)) return "BACKEND_DEVICE_LOST";
   if (status === STATUS_BLASLT_BASE + 3) return "BACKEND_OUT_OF_MEMORY"; // CUBLAS_STATUS_ALLOC_FAILED
   return "BACKEND_UNAVAILABLE";
@@ -30,6 +37,7 @@ export function statusText(status: number, describe: (code: number) => string): 
   if (status === STATUS_BLASLT_MISSING) return "cuBLASLt is not loaded";
   if (status === STATUS_NO_ALGORITHM) return "cuBLASLt found no algorithm for this problem";
   if (status === STATUS_CLOSED) return "the backend was closed";
+  if (status === STATUS_BAD_TYPE) return "cuBLASLt was given a data or compute type the addon does not use";
   if (status >= STATUS_BLASLT_BASE) return `cuBLASLt status ${status - STATUS_BLASLT_BASE}`;
   return describe(status);
 }
