@@ -14,7 +14,7 @@ import { Tensor } from "@deberta/tensor";
 import { conformancePlan, runConformanceCase } from "@deberta/tensor/conformance";
 import { createCpuBackend } from "../../../backend-cpu/dist/index.js";
 import { syntheticInput } from "../../../heads/bench/synthetic.mjs";
-import { createCudaBackend, probeCuda } from "../../dist/index.js";
+import { CUDA_DTYPES, createCudaBackend, probeCuda } from "../../dist/index.js";
 import { checkCheckpoint, failedChecks, fixtureCheckpoints } from "../../test/fixtures.ts";
 
 const outDir = process.env.DEBERTA_BENCH_OUT;
@@ -86,43 +86,56 @@ const cudaAvailable = report.probe.available;
 if (!cudaAvailable) log(`CUDA not available: ${report.probe.reason}`);
 
 const only = process.env.DEBERTA_CUDA_GEMMS?.split(",") ?? ["cublaslt", "kernel"];
-for (const gemm of cudaAvailable ? only : []) {
+// Half storage on the cuBLASLt path: "<gemm>-<dtype>" entries, the fixtures with the dtype's scaled
+// tolerances, the conformance suite in float16 with its float16 tolerances (it has none for bfloat16).
+const halves = (process.env.DEBERTA_CUDA_DTYPES?.split(",") ?? ["float16", "bfloat16"]).filter(Boolean);
+const pathsToRun = [...only, ...halves.map((dtype) => `cublaslt-${dtype}`)];
+for (const gemmPath of cudaAvailable ? pathsToRun : []) {
+  const [gemm, dtype = "float32"] = gemmPath.split("-");
   const entry = {
     created: false,
     conformance: { passed: 0, failed: [] },
     fixtures: [],
     memoryAfter: undefined,
   };
-  report.paths[gemm] = entry;
+  report.paths[gemmPath] = entry;
   let backend;
   try {
     const t0 = performance.now();
-    backend = await createCudaBackend({ gemm });
+    backend = await createCudaBackend({ gemm, dtype });
     entry.created = true;
     entry.createMs = Math.round(performance.now() - t0);
   } catch (e) {
     entry.error = message(e);
-    log(`${gemm}: cannot create: ${entry.error}`);
+    log(`${gemmPath}: cannot create: ${entry.error}`);
     save();
     continue;
   }
-  for (const planned of conformancePlan()) {
+  for (const planned of dtype === "bfloat16" ? [] : conformancePlan()) {
     try {
-      const r = await runConformanceCase(backend, planned.case);
+      const r = await runConformanceCase(
+        backend,
+        planned.case,
+        dtype === "float16" ? { dtype: "float16" } : undefined,
+      );
       if (r.pass) entry.conformance.passed += 1;
       else entry.conformance.failed.push({ title: planned.title, message: r.message });
-      if (!r.pass) log(`${gemm} FAIL ${planned.title}: ${r.message}`);
+      if (!r.pass) log(`${gemmPath} FAIL ${planned.title}: ${r.message}`);
     } catch (e) {
       entry.conformance.failed.push({ title: planned.title, message: message(e) });
-      log(`${gemm} ERROR ${planned.title}: ${message(e)}`);
+      log(`${gemmPath} ERROR ${planned.title}: ${message(e)}`);
     }
   }
-  log(`${gemm} conformance: ${entry.conformance.passed}/${conformancePlan().length}`);
+  log(`${gemmPath} conformance: ${entry.conformance.passed}/${conformancePlan().length}`);
   save();
   for (const name of fixtureCheckpoints()) {
     const t0 = performance.now();
     try {
-      const checks = await checkCheckpoint(backend, name);
+      const checks = await checkCheckpoint(
+        backend,
+        name,
+        dtype === "float32" ? {} : { toleranceScale: CUDA_DTYPES[dtype].toleranceScale },
+      );
       const failed = failedChecks(checks);
       entry.fixtures.push({
         name,
@@ -131,10 +144,10 @@ for (const gemm of cudaAvailable ? only : []) {
         ms: Math.round(performance.now() - t0),
         checks,
       });
-      log(`${gemm} ${name}: ${failed.length === 0 ? "ok" : failed.join("; ")}`);
+      log(`${gemmPath} ${name}: ${failed.length === 0 ? "ok" : failed.join("; ")}`);
     } catch (e) {
       entry.fixtures.push({ name, pass: false, failed: [message(e)] });
-      log(`${gemm} ${name}: ERROR ${message(e)}`);
+      log(`${gemmPath} ${name}: ERROR ${message(e)}`);
     }
     save();
   }
@@ -304,7 +317,7 @@ if (!cudaAvailable) {
 }
 const lines = Object.entries(report.paths).map(
   ([gemm, e]) =>
-    `${gemm}: ${e.created ? `conformance ${e.conformance.passed}/${conformancePlan().length}, fixtures ${e.fixtures.filter((f) => f.pass).length}/${e.fixtures.length}` : `not created (${e.error})`}`,
+    `${gemm}: ${e.created ? `conformance ${gemm.endsWith("bfloat16") ? "n/a (no bfloat16 tolerances)" : `${e.conformance.passed}/${conformancePlan().length}`}, fixtures ${e.fixtures.filter((f) => f.pass).length}/${e.fixtures.length}` : `not created (${e.error})`}`,
 );
 const ok =
   Object.values(report.paths).every(

@@ -54,5 +54,5 @@ status=${PIPESTATUS[0]}
 [ "$status" = 124 ] && echo "run.sh: checks.mjs timed out (checks.json holds what finished)"
 ls -la "$OUT"
 echo "run.sh: checks exit status $status"
-(cd "$OLDPWD" && export DEBERTA_GPU_WORK="$WORK" && timeout "${DEBERTA_BENCH_TIMEOUT:-300}" "$NODE" "$PACK/bench.mjs" 2>&1 | tee "$OUT/bench.log"; DEBERTA_BENCH_OUT="$OUT" timeout 300 "${DEBERTA_PYTHON:-/opt/torch/.venv/bin/python3}" packages/backend-cuda/bench/gpu/bench.py 2>&1 | tee "$OUT/bench-torch.log")
+(cd "$OLDPWD" && export DEBERTA_GPU_WORK="$WORK" && timeout "${DEBERTA_BENCH_TIMEOUT:-300}" "$NODE" "$PACK/bench.mjs" 2>&1 | tee "$OUT/bench.log"; DEBERTA_BENCH_OUT="$OUT" timeout "${DEBERTA_TORCH_TIMEOUT:-300}" "${DEBERTA_PYTHON:-/opt/torch/.venv/bin/python3}" packages/backend-cuda/bench/gpu/bench.py 2>&1 | tee "$OUT/bench-torch.log")
 exit "$status"
