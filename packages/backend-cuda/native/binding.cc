@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "commands.h"
 #include "device.h"
 #include "loader.h"
 
@@ -120,6 +121,7 @@ napi_value Probe(napi_env env, napi_callback_info info) {
   set(env, out, "driverPath", string(env, driverPath()));
   set(env, out, "driverVersion", number(env, version));
   set(env, out, "poolFunctions", number(env, poolFunctionsLoaded() ? 1 : 0));
+  set(env, out, "graphFunctions", number(env, graphFunctionsLoaded() ? 1 : 0));
   napi_create_array_with_length(env, count, &devices);
   for (int i = 0; i < count; i++) {
     CUdevice dev = 0;
@@ -321,6 +323,57 @@ napi_value Launch(napi_env env, napi_callback_info info) {
   return number(env, r);
 }
 
+napi_value RegisterFunction(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!args(env, info, 2, argv)) return nullptr;
+  Context* c = context(env, argv[0]);
+  if (c->closed) return number(env, -STATUS_CLOSED);
+  CUfunction fn = static_cast<CUfunction>(external(env, argv[1]));
+  for (size_t i = 0; i < c->functions.size(); i++)
+    if (c->functions[i] == fn) return number(env, static_cast<double>(i));
+  c->functions.push_back(fn);
+  return number(env, static_cast<double>(c->functions.size() - 1));
+}
+
+// submit(ctx, commands: Uint8Array, mode, graphId): one call for a whole command list (commands.h).
+napi_value Submit(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!args(env, info, 4, argv)) return nullptr;
+  Context* c = context(env, argv[0]);
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0;
+  void* data = nullptr;
+  napi_value buffer;
+  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &buffer, &offset) != napi_ok ||
+      type != napi_uint8_array) {
+    napi_throw_type_error(env, nullptr, "deberta_cuda submit: commands must be a Uint8Array");
+    return nullptr;
+  }
+  return number(env, submitCommands(c, static_cast<const uint8_t*>(data), length,
+                                    static_cast<int>(toDouble(env, argv[2])),
+                                    static_cast<int>(toDouble(env, argv[3]))));
+}
+
+napi_value LastFailedCommand(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args(env, info, 1, argv)) return nullptr;
+  return number(env, static_cast<double>(context(env, argv[0])->lastFailedCommand));
+}
+
+napi_value DestroyGraph(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!args(env, info, 2, argv)) return nullptr;
+  Context* c = context(env, argv[0]);
+  if (c->closed) return number(env, 0);  // closing destroyed every graph
+  CUresult r = cuCtxSetCurrent(c->ctx);
+  if (r == CUDA_SUCCESS) destroyGraph(c, static_cast<int>(toDouble(env, argv[1])));
+  return number(env, r);
+}
+
+napi_value GraphsAvailable(napi_env env, napi_callback_info) {
+  return number(env, graphFunctionsLoaded() ? 1 : 0);
+}
+
 napi_value MemInfo(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!args(env, info, 1, argv)) return nullptr;
@@ -450,7 +503,10 @@ napi_value Init(napi_env env, napi_value exports) {
              {"loadModule", LoadModule}, {"getFunction", GetFunction}, {"alloc", Alloc},
              {"free", Free},           {"upload", Upload},       {"memsetD32", MemsetD32},
              {"copyDtoD", CopyDtoD},   {"launch", Launch},       {"memInfo", MemInfo},
-             {"blasLtMatmul", BlasLtMatmul}, {"download", Download}, {"sync", Sync}};
+             {"blasLtMatmul", BlasLtMatmul}, {"download", Download}, {"sync", Sync},
+             {"registerFunction", RegisterFunction}, {"submit", Submit},
+             {"lastFailedCommand", LastFailedCommand}, {"destroyGraph", DestroyGraph},
+             {"graphsAvailable", GraphsAvailable}};
   for (const auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);

@@ -16,11 +16,16 @@ typedef struct CUevent_st* CUevent;
 typedef struct CUmod_st* CUmodule;
 typedef struct CUfunc_st* CUfunction;
 typedef struct CUmemPoolHandle_st* CUmemoryPool;
+typedef struct CUgraph_st* CUgraph;
+typedef struct CUgraphExec_st* CUgraphExec;
 typedef unsigned long long CUdeviceptr;
 
 constexpr CUresult CUDA_SUCCESS = 0;
 constexpr CUresult CUDA_ERROR_OUT_OF_MEMORY = 2;
 constexpr CUresult CUDA_ERROR_NOT_READY = 600;
+constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED = 900;
+constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_INVALIDATED = 901;
+constexpr int CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;  // CUstreamCaptureMode
 constexpr int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
@@ -79,6 +84,18 @@ constexpr unsigned MEMHOSTALLOC_PORTABLE = 1;  // CU_MEMHOSTALLOC_PORTABLE
   X(cuDeviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool", CUresult (*)(CUmemoryPool*, CUdevice))         \
   X(cuMemPoolSetAttribute, "cuMemPoolSetAttribute", CUresult (*)(CUmemoryPool, int, void*))                \
   X(cuMemPoolTrimTo, "cuMemPoolTrimTo", CUresult (*)(CUmemoryPool, size_t))
+
+// Optional (CUDA graphs: capture of a command list, replay): used when all resolve, else lists run directly.
+// cuda.h maps cuStreamBeginCapture to cuStreamBeginCapture_v2 and cuGraphInstantiate to
+// cuGraphInstantiateWithFlags (CUDA 12 and 13).
+#define DCU_GRAPH_FUNCTIONS(X)                                                                            \
+  X(cuStreamBeginCapture, "cuStreamBeginCapture_v2", CUresult (*)(CUstream, int))                          \
+  X(cuStreamEndCapture, "cuStreamEndCapture", CUresult (*)(CUstream, CUgraph*))                            \
+  X(cuGraphInstantiateWithFlags, "cuGraphInstantiateWithFlags",                                            \
+    CUresult (*)(CUgraphExec*, CUgraph, unsigned long long))                                               \
+  X(cuGraphLaunch, "cuGraphLaunch", CUresult (*)(CUgraphExec, CUstream))                                   \
+  X(cuGraphExecDestroy, "cuGraphExecDestroy", CUresult (*)(CUgraphExec))                                  \
+  X(cuGraphDestroy, "cuGraphDestroy", CUresult (*)(CUgraph))
 
 // ---- cuBLASLt -------------------------------------------------------------------------------------------
 typedef int cublasStatus_t;
@@ -148,6 +165,7 @@ using Id = T;
 #define DCU_DECLARE_POINTER(name, symbol, type) extern Id<type> name;
 DCU_DRIVER_FUNCTIONS(DCU_DECLARE_POINTER)
 DCU_POOL_FUNCTIONS(DCU_DECLARE_POINTER)
+DCU_GRAPH_FUNCTIONS(DCU_DECLARE_POINTER)
 DCU_BLASLT_FUNCTIONS(DCU_DECLARE_POINTER)
 #undef DCU_DECLARE_POINTER
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "commands.h"
 #include "loader.h"
 
 namespace dcu {
@@ -49,6 +50,7 @@ void closeContext(Context* c) {
   c->closed = true;
   cuCtxSetCurrent(c->ctx);
   if (c->stream != nullptr) cuStreamSynchronize(c->stream);
+  destroyGraphs(c);
   if (c->lt != nullptr) cublasLtDestroy(c->lt);
   c->lt = nullptr;
   if (c->ltWorkspace != 0) freeDevice(c, c->ltWorkspace);
@@ -142,19 +144,16 @@ void givePinned(Context* c, void* host, size_t capacity) {
   c->pinnedFreeBytes += capacity;
 }
 
-int blasLtMatmul(Context* c, int transa, int transb, long long m, long long n, long long k, CUdeviceptr a,
-                 long long lda, long long strideA, CUdeviceptr b, long long ldb, long long strideB,
-                 CUdeviceptr d, long long ldd, long long strideD, int batch, CUdeviceptr bias, int dataType,
-                 int computeType) {
+int ensureBlasLt(Context* c) {
   if (c->closed) return STATUS_CLOSED;
-  if (dataType != CUDA_R_32F && dataType != CUDA_R_16F && dataType != CUDA_R_16BF) return STATUS_BAD_TYPE;
-  if (computeType != CUBLAS_COMPUTE_32F && computeType != CUBLAS_COMPUTE_32F_FAST_TF32) return STATUS_BAD_TYPE;
   if (!blasLtLoaded()) return STATUS_BLASLT_MISSING;
   CUresult r = cuCtxSetCurrent(c->ctx);
   if (r != CUDA_SUCCESS) return r;
   if (c->lt == nullptr) {
     cublasStatus_t s = cublasLtCreate(&c->lt);
     if (s != 0) return STATUS_BLASLT_BASE + s;
+  }
+  if (c->ltWorkspace == 0) {
     c->ltWorkspaceBytes = 32u << 20;
     r = allocDevice(c, c->ltWorkspaceBytes, &c->ltWorkspace);
     if (r != CUDA_SUCCESS) {
@@ -163,6 +162,19 @@ int blasLtMatmul(Context* c, int transa, int transb, long long m, long long n, l
       return r;
     }
   }
+  return 0;
+}
+
+int blasLtMatmul(Context* c, int transa, int transb, long long m, long long n, long long k, CUdeviceptr a,
+                 long long lda, long long strideA, CUdeviceptr b, long long ldb, long long strideB,
+                 CUdeviceptr d, long long ldd, long long strideD, int batch, CUdeviceptr bias, int dataType,
+                 int computeType) {
+  if (c->closed) return STATUS_CLOSED;
+  if (dataType != CUDA_R_32F && dataType != CUDA_R_16F && dataType != CUDA_R_16BF) return STATUS_BAD_TYPE;
+  if (computeType != CUBLAS_COMPUTE_32F && computeType != CUBLAS_COMPUTE_32F_FAST_TF32) return STATUS_BAD_TYPE;
+  if (!blasLtLoaded()) return STATUS_BLASLT_MISSING;
+  int ready = ensureBlasLt(c);
+  if (ready != 0) return ready;
   cublasLtMatmulDesc_t op = nullptr;
   cublasLtMatrixLayout_t la = nullptr, lb = nullptr, ld = nullptr;
   cublasLtMatmulPreference_t pref = nullptr;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 #include "cuda_api.h"
 
 namespace dcu {
@@ -15,6 +16,9 @@ constexpr int STATUS_BLASLT_MISSING = 99001;  // cuBLASLt was not loaded
 constexpr int STATUS_NO_ALGORITHM = 99002;   // cuBLASLt found no algorithm for the problem
 constexpr int STATUS_CLOSED = 99003;         // the context was closed
 constexpr int STATUS_BAD_TYPE = 99004;       // a data or compute type cuBLASLt is not asked for here
+constexpr int STATUS_BAD_COMMANDS = 99005;   // a malformed command list (commands.cc)
+constexpr int STATUS_NO_GRAPHS = 99006;      // the driver lacks the CUDA graph entry points
+constexpr int STATUS_NO_GRAPH = 99007;       // replay of a graph id that holds no graph
 
 struct StagingSlot {
   void* host = nullptr;
@@ -40,6 +44,12 @@ struct Context {
   CUdeviceptr ltWorkspace = 0;
   size_t ltWorkspaceBytes = 0;
   std::map<std::string, cublasLtMatmulAlgo_t> algos;
+  /** Kernels registered for command lists (commands name them by index). */
+  std::vector<CUfunction> functions;
+  /** Instantiated graphs of captured command lists, by the id TypeScript's graph cache gave them. */
+  std::map<int, CUgraphExec> graphs;
+  /** The index of the command a failed submission stopped at. */
+  size_t lastFailedCommand = 0;
 };
 
 CUresult createContext(int ordinal, Context** out);
@@ -54,6 +64,9 @@ CUresult uploadBytes(Context* c, CUdeviceptr dst, const void* src, size_t bytes)
 /** A pinned host buffer of at least `bytes` (from the free list when one fits). */
 CUresult takePinned(Context* c, size_t bytes, void** out, size_t* capacity);
 void givePinned(Context* c, void* host, size_t capacity);
+
+/** Creates cuBLASLt's handle and its workspace on first use (before any capture: no allocation inside one). */
+int ensureBlasLt(Context* c);
 
 int blasLtMatmul(Context* c, int transa, int transb, long long m, long long n, long long k, CUdeviceptr a,
                  long long lda, long long strideA, CUdeviceptr b, long long ldb, long long strideB,

@@ -9,6 +9,7 @@ namespace dcu {
 #define DCU_DEFINE_POINTER(name, symbol, type) Id<type> name = nullptr;
 DCU_DRIVER_FUNCTIONS(DCU_DEFINE_POINTER)
 DCU_POOL_FUNCTIONS(DCU_DEFINE_POINTER)
+DCU_GRAPH_FUNCTIONS(DCU_DEFINE_POINTER)
 DCU_BLASLT_FUNCTIONS(DCU_DEFINE_POINTER)
 #undef DCU_DEFINE_POINTER
 
@@ -16,6 +17,7 @@ namespace {
 void* driverLib = nullptr;
 std::string driverPathValue;
 bool poolsResolved = false;
+bool graphsResolved = false;
 void* blasLtLib = nullptr;
 std::string blasLtPathValue;
 
@@ -52,6 +54,13 @@ std::string loadDriver(const std::vector<std::string>& candidates) {
     DCU_POOL_FUNCTIONS(DCU_RESOLVE_OPTIONAL)
 #undef DCU_RESOLVE_OPTIONAL
     poolsResolved = pools;
+    bool graphs = true;
+#define DCU_RESOLVE_GRAPH(name, symbol, type)                         \
+  name = reinterpret_cast<Id<type>>(dlsym(lib, symbol));              \
+  if (name == nullptr) graphs = false;
+    DCU_GRAPH_FUNCTIONS(DCU_RESOLVE_GRAPH)
+#undef DCU_RESOLVE_GRAPH
+    graphsResolved = graphs;
     driverLib = lib;
     Dl_info info;
     driverPathValue = (dladdr(reinterpret_cast<void*>(cuInit), &info) != 0 && info.dli_fname != nullptr)
@@ -65,6 +74,7 @@ std::string loadDriver(const std::vector<std::string>& candidates) {
 bool driverLoaded() { return driverLib != nullptr; }
 const std::string& driverPath() { return driverPathValue; }
 bool poolFunctionsLoaded() { return poolsResolved; }
+bool graphFunctionsLoaded() { return graphsResolved; }
 
 std::string loadBlasLt(const std::vector<std::string>& candidates) {
   if (blasLtLib != nullptr) return "";

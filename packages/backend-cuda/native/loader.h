@@ -13,6 +13,8 @@ bool driverLoaded();
 const std::string& driverPath();
 /** Whether the stream-ordered allocator entry points resolved. */
 bool poolFunctionsLoaded();
+/** Whether the CUDA graph entry points (stream capture, instantiate, launch) resolved. */
+bool graphFunctionsLoaded();
 
 /** Loads cuBLASLt from the first candidate that opens and resolves; "" or every candidate's failure. */
 std::string loadBlasLt(const std::vector<std::string>& candidates);

@@ -13,6 +13,8 @@ import {
   Tensor,
   type TensorHandle,
 } from "@deberta/tensor";
+import { BlockCache } from "./block-cache.js";
+import type { CommandOrigin } from "./commands.js";
 import { asCuda, CudaTensor, DeviceStorage } from "./cuda-tensor.js";
 import type { BlasLtGemm, CudaContext, FloatSuffix, KernelName } from "./kernels/context.js";
 import { KERNEL_FILES } from "./kernels/context.js";
@@ -21,6 +23,7 @@ import { fusedKernels, type PrimitiveKernels, primitiveKernels } from "./kernels
 import type { ContextHandle, CudaAddon, FunctionHandle, ModuleHandle } from "./native/addon.js";
 import { STICKY_RESULTS, statusError } from "./native/status.js";
 import { Params } from "./params.js";
+import { CommandQueue, type QueueStats } from "./queue.js";
 
 export type CudaGemm = "cublaslt" | "kernel";
 
@@ -53,7 +56,27 @@ export interface CudaBackendInit {
   dtype?: CudaDtype;
   /** float32 GEMMs through cuBLASLt may use TF32 tensor cores (default false: full float32). */
   allowTf32?: boolean;
+  /**
+   * Replay repeated command lists (a forward of one batch shape) as CUDA graphs. Default: on, unless the
+   * environment has DEBERTA_CUDA_GRAPHS=0 or the driver lacks the graph entry points.
+   */
+  graphs?: boolean;
+  /** A command list is submitted once it holds this many commands (default 1024). */
+  maxCommands?: number;
 }
+
+/** Why graphs are off before any capture: the option, DEBERTA_CUDA_GRAPHS=0, or the driver; else undefined. */
+export function graphsOffReason(option: boolean | undefined, driverHasGraphs: boolean): string | undefined {
+  if (option === false) return "graphs: false";
+  const env = typeof process === "object" ? process.env?.DEBERTA_CUDA_GRAPHS : undefined;
+  if (option === undefined && env !== undefined && /^(0|false|off|no)$/i.test(env.trim()))
+    return `DEBERTA_CUDA_GRAPHS=${env}`;
+  if (!driverHasGraphs) return "the driver lacks the CUDA graph entry points";
+  return undefined;
+}
+
+/** Bytes of the device block behind a tensor of `bytes` bytes (4-byte multiples, 4 at least). */
+export const blockBytes = (bytes: number): number => Math.max(4, Math.ceil(bytes / 4) * 4);
 
 const ELEMENTWISE_THREADS = 256;
 const MAX_BLOCKS = 65535;
@@ -85,6 +108,9 @@ export class CudaBackend implements Backend {
   private closed = false;
   private lost: string | undefined;
   private launches = 0;
+  private readonly queue: CommandQueue;
+  private readonly blocks = new BlockCache();
+  private readonly fnIndices = new Map<KernelName, number>();
 
   constructor(init: CudaBackendInit) {
     this.addon = init.addon;
@@ -95,6 +121,19 @@ export class CudaBackend implements Backend {
     this.deviceName = init.deviceName;
     this.dtype = init.dtype ?? "float32";
     this.allowTf32 = init.allowTf32 ?? false;
+    const graphsOff = graphsOffReason(init.graphs, this.addon.graphsAvailable() === 1);
+    this.queue = new CommandQueue(
+      this.addon,
+      this.handle,
+      (status, origin) => {
+        this.check(status, origin.op, origin.what);
+        throw new Error("unreachable");
+      },
+      {
+        ...(init.maxCommands === undefined ? {} : { maxCommands: init.maxCommands }),
+        ...(graphsOff === undefined ? {} : { graphsOff }),
+      },
+    );
     const dtypeInfo = CUDA_DTYPES[this.dtype];
     this.ctx = {
       name: this.name,
@@ -153,8 +192,15 @@ export class CudaBackend implements Backend {
   }
 
   private allocBytes(bytes: number, op: string, shape: readonly number[]): number {
-    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
-    const ptr = this.addon.alloc(this.handle, size);
+    const size = blockBytes(bytes);
+    const cached = this.blocks.take(size);
+    if (cached !== undefined) return cached;
+    let ptr = this.addon.alloc(this.handle, size);
+    if (ptr === -2 && this.blocks.cachedBlocks > 0) {
+      // Out of memory with blocks held for reuse: give them back to the pool (after the pending work) and retry.
+      this.trim();
+      ptr = this.addon.alloc(this.handle, size);
+    }
     if (ptr <= 0) {
       const status = -ptr;
       if (status === 2) {
@@ -227,6 +273,17 @@ export class CudaBackend implements Backend {
     for (const kernel of Object.keys(KERNEL_FILES) as KernelName[]) this.fn(kernel);
   }
 
+  /** The index under which the addon's command lists know `kernel` (registered on first use). */
+  private fnIndex(kernel: KernelName): number {
+    let index = this.fnIndices.get(kernel);
+    if (index !== undefined) return index;
+    index = this.addon.registerFunction(this.handle, this.fn(kernel));
+    if (index < 0) this.check(-index, kernel, "registering the kernel for command lists");
+    this.fnIndices.set(kernel, index);
+    return index;
+  }
+
+  /** Records a launch in the command list (submitted at the next download, sync, upload or when long). */
   private launch(
     op: string,
     kernel: KernelName,
@@ -236,21 +293,47 @@ export class CudaBackend implements Backend {
     shared: number,
   ): void {
     this.ensureOpen();
-    const f = this.fn(kernel);
-    const status = this.addon.launch(
-      this.handle,
-      f,
-      grid[0],
-      grid[1],
-      grid[2],
-      block[0],
-      block[1],
-      block[2],
-      shared,
-      params.finish(),
-    );
+    const origin = (): CommandOrigin => ({
+      op,
+      what: `launching ${kernel} (grid ${grid.join("x")}, block ${block.join("x")})`,
+    });
+    this.queue.launch(this.fnIndex(kernel), grid, block, shared, params.finish(), origin);
     this.launches += 1;
-    this.check(status, op, `launching ${kernel} (grid ${grid.join("x")}, block ${block.join("x")})`);
+  }
+
+  /** Submits the recorded commands now (one addon call). */
+  flush(): void {
+    this.ensureOpen();
+    this.queue.flush();
+  }
+
+  /**
+   * Turns CUDA graph replay on or off from now on (benchmarks compare both in one process); on needs a
+   * driver with the graph entry points (else BACKEND_UNAVAILABLE).
+   */
+  setGraphs(enabled: boolean): void {
+    this.ensureOpen();
+    this.queue.flush();
+    if (!enabled) {
+      this.queue.disableGraphs("setGraphs(false)");
+      return;
+    }
+    if (this.addon.graphsAvailable() !== 1)
+      throw new BackendError(
+        "BACKEND_UNAVAILABLE",
+        `${this.name}: the driver lacks the CUDA graph entry points`,
+      );
+    this.queue.enableGraphs();
+  }
+
+  /** Gives the blocks held for reuse back to the device's pool (after the pending work). */
+  trim(): void {
+    if (this.closed) return;
+    this.queue.flush();
+    for (const ptr of this.blocks.drain()) {
+      const status = this.addon.free(this.handle, ptr);
+      if (status !== 0 && STICKY_RESULTS.has(status)) this.lost = this.addon.describe(status);
+    }
   }
 
   /** out[i] = x[i] converted between float32 and the half storage type (raw device pointers, n elements). */
@@ -260,29 +343,37 @@ export class CudaBackend implements Backend {
 
   private blasLt(op: string, g: BlasLtGemm): void {
     this.ensureOpen();
-    const status = this.addon.blasLtMatmul(
-      this.handle,
-      g.transa ? 1 : 0,
-      g.transb ? 1 : 0,
-      g.m,
-      g.n,
-      g.k,
-      g.a,
-      g.lda,
-      0,
-      g.b,
-      g.ldb,
-      0,
-      g.d,
-      g.ldd,
-      0,
-      1,
-      g.bias ?? 0,
-      this.ctx.blasType,
-      this.dtype === "float32" && this.allowTf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F,
+    this.queue.blasLt(
+      {
+        transa: g.transa ? 1 : 0,
+        transb: g.transb ? 1 : 0,
+        m: g.m,
+        n: g.n,
+        k: g.k,
+        a: g.a,
+        lda: g.lda,
+        strideA: 0,
+        b: g.b,
+        ldb: g.ldb,
+        strideB: 0,
+        d: g.d,
+        ldd: g.ldd,
+        strideD: 0,
+        batch: 1,
+        bias: g.bias ?? 0,
+        dataType: this.ctx.blasType,
+        computeType:
+          this.dtype === "float32" && this.allowTf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F,
+      },
+      () => ({ op, what: `cuBLASLt matmul (m ${g.m}, n ${g.n}, k ${g.k})` }),
     );
     this.launches += 1;
-    this.check(status, op, `cuBLASLt matmul (m ${g.m}, n ${g.n}, k ${g.k})`);
+  }
+
+  /** A device block back to the reuse cache (commands recorded later may get it). */
+  private freeBlock(ptr: number, bytes: number): void {
+    if (this.closed) return;
+    this.blocks.give(ptr, blockBytes(bytes));
   }
 
   /**
@@ -323,6 +414,9 @@ export class CudaBackend implements Backend {
     const t = this.alloc(dtype, shape, "upload");
     if (host !== undefined) (t as { host?: Int32Array }).host = host;
     if (data.length === 0) return t;
+    // The copy is issued now, outside the command list: the pending commands (which may still read the
+    // reused blocks it writes) go first.
+    this.queue.flush();
     if (dtype === "float32" && this.dtype !== "float32") {
       // float32 → the half type on the GPU: through a float32 buffer freed (stream-ordered) after the cast.
       const staging = this.allocBytes(data.length * 4, "upload", shape);
@@ -336,7 +430,7 @@ export class CudaBackend implements Backend {
           data.length,
         );
       } finally {
-        this.addon.free(this.handle, staging);
+        this.freeBlock(staging, data.length * 4);
       }
       return t;
     }
@@ -360,13 +454,14 @@ export class CudaBackend implements Backend {
           t.ptr,
           n,
         );
+      this.queue.flush();
       bytes = n === 0 ? new ArrayBuffer(0) : await this.addon.download(this.handle, widened ?? t.ptr, n * 4);
     } catch (error) {
       const status = (error as { cuResult?: number }).cuResult;
       if (status !== undefined) this.check(status, "download", "reading back");
       throw error;
     } finally {
-      if (widened !== undefined && !this.closed) this.addon.free(this.handle, widened);
+      if (widened !== undefined) this.freeBlock(widened, n * 4);
     }
     switch (t.dtype) {
       case "float16":
@@ -389,9 +484,8 @@ export class CudaBackend implements Backend {
     const storage = t.release();
     if (storage === undefined || this.closed) return;
     this.bytes -= storage.bytes;
-    // Stream-ordered: the memory is reused only by work queued after the kernels that may still read it.
-    const status = this.addon.free(this.handle, storage.ptr);
-    if (status !== 0 && STICKY_RESULTS.has(status)) this.lost = this.addon.describe(status);
+    // Reused only by commands recorded after the ones that may still read it (one stream, in order).
+    this.freeBlock(storage.ptr, storage.bytes);
   }
 
   memory(): MemoryInfo {
@@ -409,9 +503,17 @@ export class CudaBackend implements Backend {
     return r;
   }
 
-  /** Counters for tests and benchmarks. */
-  stats(): { launches: number; modules: number } {
-    return { launches: this.launches, modules: this.modules.size };
+  /**
+   * Counters for tests and benchmarks: launches recorded (kernels and matmuls), modules loaded, the
+   * command queue's submissions (addon calls), graph captures / replays, and the bytes held for reuse.
+   */
+  stats(): { launches: number; modules: number; cachedBytes: number } & QueueStats {
+    return {
+      launches: this.launches,
+      modules: this.modules.size,
+      cachedBytes: this.blocks.cachedBytes,
+      ...this.queue.stats(),
+    };
   }
 
   run<K extends PrimitiveOpName>(
@@ -426,6 +528,7 @@ export class CudaBackend implements Backend {
 
   async sync(): Promise<void> {
     this.ensureOpen();
+    this.queue.flush();
     try {
       await this.addon.sync(this.handle);
     } catch (error) {
@@ -437,10 +540,13 @@ export class CudaBackend implements Backend {
   /** Waits for the stream, frees every tensor, the pool's memory and the stream; further use throws. */
   close(): void {
     if (this.closed) return;
+    // Pending commands are dropped (nothing can read their results any more); graphs go with the context.
+    this.queue.discard();
     for (const t of this.live) {
       const s = t.release();
       if (s !== undefined) this.addon.free(this.handle, s.ptr);
     }
+    for (const ptr of this.blocks.drain()) this.addon.free(this.handle, ptr);
     this.live.clear();
     this.bytes = 0;
     this.closed = true;

@@ -4,7 +4,10 @@
 // on "cuda": float16 at 1x128, 32x128, 128x128, 32x512, bfloat16 at 1x128 and 128x128, float32 at 1x128;
 // median ms per forward (upload, forward, logits read back: one call as a user makes it), sequences/s, and
 // the logits of a fixed 2x128 batch per dtype (bench-logits.json, compared by bench.py with PyTorch on the
-// same weights). Writes $DEBERTA_BENCH_OUT/bench.json (rewritten after every case).
+// same weights). Writes $DEBERTA_BENCH_OUT/bench.json (rewritten after every case): per case the launches,
+// addon submissions and CUDA graph replays per forward, and for the cases of $DEBERTA_BENCH_NO_GRAPHS the same
+// timings with graphs off (`noGraphs`); `graphParity` compares the fixed batch's replayed logits with its
+// first (direct) run.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -52,6 +55,41 @@ const median = (xs) => {
   return s[Math.floor(s.length / 2)];
 };
 
+/**
+ * Times `model(x)` (warm-up first: algorithms, blocks, relative-position caches, graph capture), and counts
+ * one forward's launches, addon submissions and graph replays.
+ */
+async function measure(backend, model, x, batch) {
+  for (let i = 0; i < 3; i++) await model(x);
+  const times = [];
+  const start = performance.now();
+  while (times.length < 5 || (performance.now() - start < budgetMs && times.length < 200)) {
+    const t = performance.now();
+    await model(x);
+    times.push(performance.now() - t);
+  }
+  const msMedian = Number(median(times).toFixed(3));
+  const before = backend.stats();
+  await model(x);
+  const after = backend.stats();
+  return {
+    runs: times.length,
+    msMedian,
+    msMin: Number(Math.min(...times).toFixed(3)),
+    sequencesPerSecond: Math.round((batch * 1000) / msMedian),
+    launchesPerForward: after.launches - before.launches,
+    submitsPerForward: after.submits - before.submits,
+    replaysPerForward: after.replays - before.replays,
+    graphs: after.graphs,
+    ...(after.graphsOff === undefined ? {} : { graphsOff: after.graphsOff }),
+  };
+}
+
+// Cases also timed with graphs off ("dtype:BxL,..."; DEBERTA_BENCH_NO_GRAPHS=none for none, all for all).
+const noGraphsCases = process.env.DEBERTA_BENCH_NO_GRAPHS ?? "float16:1x128,float16:32x128,float32:1x128";
+const compareNoGraphs = (dtype, batch, length) =>
+  noGraphsCases === "all" || noGraphsCases.split(",").includes(`${dtype}:${batch}x${length}`);
+
 const plan = {
   float16: [
     [1, 128],
@@ -91,25 +129,19 @@ for (const [dtype, shapes] of Object.entries(plan)) {
     report.cases.push(entry);
     try {
       const x = inputs(batch, length);
-      for (let i = 0; i < 3; i++) await model(x); // warm-up: algorithms, pool, relative-position caches
-      const times = [];
-      const start = performance.now();
-      while (times.length < 5 || (performance.now() - start < budgetMs && times.length < 200)) {
-        const t = performance.now();
-        await model(x);
-        times.push(performance.now() - t);
+      Object.assign(entry, await measure(backend, model, x, batch));
+      if (compareNoGraphs(dtype, batch, length)) {
+        // The same case with CUDA graphs off (command lists still submitted in one call per forward).
+        backend.setGraphs(false);
+        try {
+          entry.noGraphs = await measure(backend, model, x, batch);
+        } finally {
+          backend.setGraphs(true);
+        }
       }
-      entry.runs = times.length;
-      entry.msMedian = Number(median(times).toFixed(3));
-      entry.msMin = Number(Math.min(...times).toFixed(3));
-      entry.sequencesPerSecond = Math.round((batch * 1000) / entry.msMedian);
-      entry.launchesPerForward = undefined;
-      const before = backend.stats().launches;
-      await model(x);
-      entry.launchesPerForward = backend.stats().launches - before;
       entry.memory = backend.memory();
       log(
-        `${dtype} ${batch}x${length}: ${entry.msMedian} ms median (${entry.runs} runs), ${entry.sequencesPerSecond} seq/s, ${entry.launchesPerForward} launches`,
+        `${dtype} ${batch}x${length}: ${entry.msMedian} ms median (${entry.runs} runs), ${entry.sequencesPerSecond} seq/s, ${entry.launchesPerForward} launches in ${entry.submitsPerForward} submits (${entry.replaysPerForward} graph replays)${entry.noGraphs ? `; graphs off: ${entry.noGraphs.msMedian} ms` : ""}`,
       );
     } catch (e) {
       entry.error = `${e?.code ?? ""} ${e?.message ?? e}`;
@@ -117,6 +149,20 @@ for (const [dtype, shapes] of Object.entries(plan)) {
     }
     save();
   }
+  // The fixed batch again, now captured and replayed as a CUDA graph: the logits must be the direct run's.
+  try {
+    const before = backend.stats().replays;
+    let again;
+    for (let i = 0; i < 3; i++) again = await model(inputs(2, 128));
+    const first = report.logits[dtype].data;
+    const diff = Math.max(...Array.from(again.logits.data, (v, i) => Math.abs(v - first[i])));
+    report.graphParity ??= {};
+    report.graphParity[dtype] = { maxAbsDiff: diff, replays: backend.stats().replays - before };
+    log(`${dtype}: replayed 2x128 logits vs the first (direct) run: max |diff| ${diff}`);
+  } catch (e) {
+    report.errors.push(`${dtype} graph parity: ${e?.code ?? ""} ${e?.message ?? e}`);
+  }
+  save();
   model.dispose();
   backend.close();
 }

@@ -17,7 +17,14 @@ export interface DeviceProbe {
 }
 
 export type ProbeResult =
-  | { ok: true; driverPath: string; driverVersion: number; poolFunctions: number; devices: DeviceProbe[] }
+  | {
+      ok: true;
+      driverPath: string;
+      driverVersion: number;
+      poolFunctions: number;
+      graphFunctions: number;
+      devices: DeviceProbe[];
+    }
   | { ok: false; stage: "dlopen" | "cuInit" | "cuDeviceGetCount"; code: number; reason: string };
 
 export type BlasLtLoad = { ok: true; path: string; version: number } | { ok: false; reason: string };
@@ -74,6 +81,19 @@ export interface CudaAddon {
     /** CUBLAS_COMPUTE_32F (68) or CUBLAS_COMPUTE_32F_FAST_TF32 (77). */
     computeType: number,
   ): number;
+  /** The index command lists name `fn` by (the same index for the same function), or minus a status. */
+  registerFunction(ctx: ContextHandle, fn: FunctionHandle): number;
+  /**
+   * Issues a command list (src/commands.ts) in one call: mode 0 directly, 1 captured into a CUDA graph
+   * stored under `graphId` and launched, 2 the graph stored under `graphId` launched (the commands are not
+   * read). A status; a failed capture or replay has enqueued nothing.
+   */
+  submit(ctx: ContextHandle, commands: Uint8Array, mode: number, graphId: number): number;
+  /** The index of the command a failed submit stopped at. */
+  lastFailedCommand(ctx: ContextHandle): number;
+  destroyGraph(ctx: ContextHandle, graphId: number): number;
+  /** 1 when the driver has the CUDA graph entry points (stream capture, instantiate, launch). */
+  graphsAvailable(): number;
   /** Resolves with the bytes once the copy is done (waited for on a worker thread); rejects with `cuResult`. */
   download(ctx: ContextHandle, ptr: number, bytes: number): Promise<ArrayBuffer>;
   sync(ctx: ContextHandle): Promise<void>;
@@ -84,6 +104,9 @@ export const STATUS_BLASLT_MISSING = 99001;
 export const STATUS_NO_ALGORITHM = 99002;
 export const STATUS_CLOSED = 99003;
 export const STATUS_BAD_TYPE = 99004;
+export const STATUS_BAD_COMMANDS = 99005;
+export const STATUS_NO_GRAPHS = 99006;
+export const STATUS_NO_GRAPH = 99007;
 
 export type AddonLoad = { addon: CudaAddon; path: string } | { addon?: undefined; reason: string };
 
@@ -107,6 +130,11 @@ const EXPORTS: (keyof CudaAddon)[] = [
   "blasLtMatmul",
   "download",
   "sync",
+  "registerFunction",
+  "submit",
+  "lastFailedCommand",
+  "destroyGraph",
+  "graphsAvailable",
 ];
 
 /** A Node built-in through a variable specifier (browser bundlers neither resolve nor polyfill it). */

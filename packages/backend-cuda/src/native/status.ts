@@ -1,11 +1,14 @@
 // Status numbers from the addon (CUresult values and the addon's own STATUS_*) as typed errors.
 import { BackendError, type BackendErrorCode } from "@deberta/tensor";
 import {
+  STATUS_BAD_COMMANDS,
   STATUS_BAD_TYPE,
   STATUS_BLASLT_BASE,
   STATUS_BLASLT_MISSING,
   STATUS_CLOSED,
   STATUS_NO_ALGORITHM,
+  STATUS_NO_GRAPH,
+  STATUS_NO_GRAPHS,
 } from "./addon.js";
 
 /** CUresults after which the context is unusable (sticky errors, a lost or reset device). */
@@ -38,6 +41,9 @@ export function statusText(status: number, describe: (code: number) => string): 
   if (status === STATUS_NO_ALGORITHM) return "cuBLASLt found no algorithm for this problem";
   if (status === STATUS_CLOSED) return "the backend was closed";
   if (status === STATUS_BAD_TYPE) return "cuBLASLt was given a data or compute type the addon does not use";
+  if (status === STATUS_BAD_COMMANDS) return "the addon refused a malformed command list";
+  if (status === STATUS_NO_GRAPHS) return "the driver lacks the CUDA graph entry points";
+  if (status === STATUS_NO_GRAPH) return "no CUDA graph is stored under that id";
   if (status >= STATUS_BLASLT_BASE) return `cuBLASLt status ${status - STATUS_BLASLT_BASE}`;
   return describe(status);
 }
