@@ -1,8 +1,9 @@
-// disentangledAttention (fused op): one block per (query row, head, batch) computes the scores with the
-// c2p / p2c terms read by relative index from posKey / posQuery, masks with float32's lowest value, takes
-// the softmax and the context (kernels/disentangled_attention.cu); probabilities are written only when
-// asked. Inputs the kernel does not take (a length whose scores do not fit shared memory, unexpected
-// shapes or dtypes) run as the reference.
+// disentangledAttention (fused op), tiled flash-attention style (kernels/disentangled_attention.cu): one block
+// of 256 threads per (64 query rows, head, batch) walks the keys in tiles of 64 with an online softmax; the
+// c2p / p2c terms come from the band of posKey / posQuery rows each tile pair spans, staged in shared
+// memory; masking with float32's lowest value; probabilities written (in a second pass) only when asked.
+// Any length; head sizes up to 128. Inputs the kernel does not take (a larger head size, unexpected shapes
+// or dtypes) run as the reference.
 import {
   type Backend,
   type FusedOps,
@@ -14,8 +15,11 @@ import {
 import { Params } from "../params.js";
 import { type CudaContext, floatKernel } from "./context.js";
 
-const THREADS = 128;
-const MAX_SHARED = 48 * 1024;
+/** The kernel's block: 256 threads, 64 query rows (kernels/disentangled_attention.cu: THREADS, TQ). */
+const THREADS = 256;
+const QUERY_TILE = 64;
+/** The largest head size the kernel's context accumulators hold (16 x NC). */
+const MAX_ATTENTION_HEAD_SIZE = 128;
 
 export function disentangledAttention(
   ctx: CudaContext,
@@ -50,8 +54,7 @@ export function disentangledAttention(
     (same(mask.shape, [batch, length]) || same(mask.shape, [batch, length, length])) &&
     rel(posKey) &&
     rel(posQuery) &&
-    (length + hs) * 4 <= MAX_SHARED &&
-    length <= 65535 &&
+    hs <= MAX_ATTENTION_HEAD_SIZE &&
     heads <= 65535 &&
     batch <= 65535;
   if (!native) return referenceKernels.disentangledAttention(backend, inputs, attrs);
@@ -77,10 +80,9 @@ export function disentangledAttention(
   ctx.launch(
     op,
     floatKernel(ctx, "disentangled_attention"),
-    [length, heads, batch],
+    [Math.ceil(length / QUERY_TILE), heads, batch],
     [THREADS, 1, 1],
     p,
-    (length + hs) * 4,
   );
   return probs === undefined ? { context } : { context, probs };
 }
