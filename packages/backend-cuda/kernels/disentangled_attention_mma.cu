@@ -23,7 +23,7 @@
 // C2P and P2C go to shared memory as float32 ([64][80] each, over the staging buffers) and every score takes
 //   s += C2P[il][il - 16w - jl + 63] + P2C[jl][il - (jl mod 16) + 15]     (il = i - i0, jl = j - j0)
 // — the relative terms exact, at 2 x 1.25 the tensor-core work of c2c and no [L, 2·span] product. Then the
-// mask, the online softmax (a row's 64 keys are in the 4 lanes of a quad: 16 each), V'ᵀ [hs][64 keys] staged
+// mask, the online softmax (a row's 64 keys are in the 4 lanes of a quad: 16 each), V' [64 keys][hs] staged
 // in shared memory, and O [16 rows x hs] += P · V' with P taken straight from the S accumulators (below).
 //
 // Fragment layouts relied on (PTX ISA, "Matrix fragments for mma.m16n8k16" with .f16 / .bf16 operands and
@@ -38,8 +38,9 @@
 // the same way. For O = P·V', the A fragment of keys 16kk .. 16kk+15 is the S accumulators of n-tiles 2kk and
 // 2kk+1 packed: a[0] = pack(S[2kk].c0, c1), a[1] = pack(S[2kk].c2, c3), a[2] = pack(S[2kk+1].c0, c1),
 // a[3] = pack(S[2kk+1].c2, c3) (C's (row, column) pairs are exactly A's); B[k = key][n = d] = V'[key][d],
-// staged transposed (V'ᵀ[d][key]) so b[0] is again one 32-bit load. Shared-memory row strides of 72 halves
-// (36 words) put the 32 lanes' loads (row g, word t) in 32 distinct banks.
+// staged row-major (16-byte stores), b[0] packed from two 16-bit loads (keys 2t and 2t + 1, column g).
+// Shared-memory row strides of 72 halves (36 words) put the 32 lanes' 32-bit loads (row g, word t) in 32
+// distinct banks, and the V' loads (row 2t, half g) in 16 banks, lanes g and g ^ 1 sharing a word.
 // Shared memory: 46,080 bytes, static. Global loads: 16 bytes (8 halves; hs and every row offset are
 // multiples of 8, pointers 16-byte aligned: checked by the caller).
 #include "common.cuh"
@@ -51,18 +52,25 @@ constexpr int MTHREADS = 128;
 constexpr int MBAND = 128;                  // band rows of a tile pair (127) + 1 padding
 constexpr int MCS = 80;                     // float stride of the C2P / P2C tiles
 constexpr int MDC = 64;                     // largest head-dimension chunk
-constexpr int MVS = MK + 8;                 // stride (halves) of V'ᵀ [d][key]
+constexpr int MVS = 128 + 8;                // largest stride (halves) of the staged V' [key][d]
 constexpr float MLOWEST = -3.402823466e38f;  // float32 lowest: the mask value
 constexpr int STAGE_BYTES = (MK + 2 * MBAND) * (MDC + 8) * 2;
 constexpr int REL_BYTES = 2 * MQ * MCS * 4;
-constexpr int VT_BYTES = 128 * MVS * 2;
+constexpr int V_BYTES = MK * MVS * 2;
 constexpr int Q_BYTES = MQ * (128 + 8) * 2;
 constexpr int cmax(int a, int b) { return a > b ? a : b; }
-constexpr int MMA_SMEM = cmax(cmax(STAGE_BYTES, REL_BYTES), cmax(VT_BYTES, Q_BYTES));
+constexpr int MMA_SMEM = cmax(cmax(STAGE_BYTES, REL_BYTES), cmax(V_BYTES, Q_BYTES));
 static_assert(MMA_SMEM <= 48 * 1024, "static shared memory limit");
 
 /** One .b32 mma operand register (two 16-bit elements) from shared memory. */
 __device__ __forceinline__ uint32_t ld32(const void* p) { return *static_cast<const uint32_t*>(p); }
+
+/** One .b32 mma operand register from two 16-bit elements `stride` apart: p[0] low, p[stride] high. */
+template <class T>
+__device__ __forceinline__ uint32_t ldPair(const T* p, int stride) {
+  return static_cast<uint32_t>(*reinterpret_cast<const unsigned short*>(p)) |
+         (static_cast<uint32_t>(*reinterpret_cast<const unsigned short*>(p + stride)) << 16);
+}
 }  // namespace
 
 template <class T, int HS>
@@ -80,7 +88,7 @@ __device__ __forceinline__ void attentionMma(unsigned char* smem, T* context, co
   T* pqs = pks + MBAND * KS;               // [MBAND][KS]: posQuery band
   float* c2p = reinterpret_cast<float*>(smem);  // [MQ][MCS]   (after the scores)
   float* p2c = c2p + MQ * MCS;                  // [MK][MCS]
-  T* vt = reinterpret_cast<T*>(smem);           // [HS][MVS]: V'ᵀ (after the softmax)
+  T* vs = reinterpret_cast<T*>(smem);           // [MK][QS]: V' (after the softmax)
   T* qs = reinterpret_cast<T*>(smem);           // [MQ][QS]: q' (once, at the start)
 
   const int tid = threadIdx.x, lane = tid & 31, w = tid >> 5, g = lane >> 2, t = lane & 3;
@@ -264,22 +272,24 @@ __device__ __forceinline__ void attentionMma(unsigned char* smem, T* context, co
         o[n][2 * hlf + 1] *= alpha;
       }
     }
-    // V'ᵀ [d][key], rounded to T (zero past L: P is 0 there, V' must not be NaN).
+    // V' [key][d], rounded to T (zero past L: P is 0 there, V' must not be NaN).
     __syncthreads();  // every warp is done with C2P / P2C / the staged chunks
     for (int e = tid; e < MK * HS / 8; e += MTHREADS) {
       const int r = e / (HS / 8), c = 8 * (e % (HS / 8)), j = j0 + r;
+      T vals[8];
       if (j < L) {
         const uint4 raw = *reinterpret_cast<const uint4*>(x + (long long)j * width + 2 * HS + c);
         const T* in = reinterpret_cast<const T*>(&raw);
 #pragma unroll
-        for (int q = 0; q < 8; q++) vt[(c + q) * MVS + r] = fromF<T>(toF(in[q]) + toF(vb[c + q]));
+        for (int q = 0; q < 8; q++) vals[q] = fromF<T>(toF(in[q]) + toF(vb[c + q]));
       } else {
 #pragma unroll
-        for (int q = 0; q < 8; q++) vt[(c + q) * MVS + r] = fromF<T>(0.0f);
+        for (int q = 0; q < 8; q++) vals[q] = fromF<T>(0.0f);
       }
+      *reinterpret_cast<uint4*>(vs + r * QS + c) = *reinterpret_cast<const uint4*>(vals);
     }
     __syncthreads();
-    // O += P · V'.
+    // O += P · V'; B[k = key][n = d] = V'[key][d]: b0 = V'[16kk + 2t, + 1][8n + g] (two 16-bit loads).
 #pragma unroll
     for (int kk = 0; kk < 4; kk++) {
       const uint32_t pa[4] = {packPair<T>(s[2 * kk][0], s[2 * kk][1]), packPair<T>(s[2 * kk][2], s[2 * kk][3]),
@@ -287,8 +297,8 @@ __device__ __forceinline__ void attentionMma(unsigned char* smem, T* context, co
                               packPair<T>(s[2 * kk + 1][2], s[2 * kk + 1][3])};
 #pragma unroll
       for (int n = 0; n < NO; n++) {
-        const T* vr = vt + (8 * n + g) * MVS + 16 * kk + 2 * t;
-        mmaSync<T>(o[n], pa, ld32(vr), ld32(vr + 8));
+        const T* vr = vs + (16 * kk + 2 * t) * QS + 8 * n + g;
+        mmaSync<T>(o[n], pa, ldPair(vr, QS), ldPair(vr + 8 * QS, QS));
       }
     }
   }
