@@ -100,3 +100,26 @@ describe("attention kernel choice", () => {
     );
   });
 });
+
+describe("warmUp and the tensor-core kernel", () => {
+  const loaded = (init: Partial<CudaBackendInit>) => {
+    const addon = new FakeAddon();
+    const names: string[] = [];
+    const getFunction = addon.getFunction.bind(addon);
+    addon.getFunction = (m, name) => {
+      names.push(name);
+      return getFunction(m, name);
+    };
+    const b = backendOn(addon, init);
+    b.warmUp();
+    b.close();
+    return names.filter((n) => n.startsWith("disentangled_attention_mma"));
+  };
+
+  it("loads (JIT-compiles) it only for half storage with attention mma", () => {
+    expect(loaded({ dtype: "float16" })).toEqual([]);
+    expect(loaded({ dtype: "float32", attention: "mma" })).toEqual([]);
+    expect(loaded({ dtype: "float16", attention: "mma" })).toEqual(["disentangled_attention_mma_f16"]);
+    expect(loaded({ dtype: "bfloat16", attention: "mma" })).toEqual(["disentangled_attention_mma_bf16"]);
+  });
+});

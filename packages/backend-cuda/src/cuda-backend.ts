@@ -297,9 +297,15 @@ export class CudaBackend implements Backend {
     return f;
   }
 
-  /** Loads every kernel module now (the JIT of the PTX happens here rather than in the first forward). */
+  /**
+   * Loads every kernel module now (the JIT of the PTX happens here rather than in the first forward); the
+   * tensor-core attention only when this backend may run it (`attention: "mma"` with half storage).
+   */
   warmUp(): void {
-    for (const kernel of Object.keys(KERNEL_FILES) as KernelName[]) this.fn(kernel);
+    const mma =
+      this.attention === "mma" ? `disentangled_attention_mma_${CUDA_DTYPES[this.dtype].suffix}` : "";
+    for (const kernel of Object.keys(KERNEL_FILES) as KernelName[])
+      if (!kernel.startsWith("disentangled_attention_mma_") || kernel === mma) this.fn(kernel);
   }
 
   /** The index under which the addon's command lists know `kernel` (registered on first use). */
