@@ -5,6 +5,7 @@
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <stdint.h>
 #define DCU_MAX_RANK 8
 
 /** Every float storage type, as X(suffix, type): each float kernel is instantiated once per type. */
@@ -72,4 +73,41 @@ __device__ __forceinline__ float blockMax(float v, float* scratch) {
   float m = scratch[0];
   for (int w = 1; w < warps; w++) m = fmaxf(m, scratch[w]);
   return m;
+}
+
+/** C += A·B on tensor cores for one warp: mma.sync m16n8k16, row.col, 16-bit T operands (float16 or
+ * bfloat16), float32 accumulators. a[4] (A, 16 x 16) and b0, b1 (B, 16 x 8) hold two T each, c[4] four
+ * floats of C (16 x 8), per lane in PTX's fragment layout (spelled out in disentangled_attention_mma.cu). */
+template <class T>
+__device__ __forceinline__ void mmaSync(float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1);
+template <>
+__device__ __forceinline__ void mmaSync<__half>(float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+template <>
+__device__ __forceinline__ void mmaSync<__nv_bfloat16>(float c[4], const uint32_t a[4], uint32_t b0,
+                                                       uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+/** Two floats as one .b32 mma operand register of T: lo (rounded to nearest even) in the low 16 bits. */
+template <class T>
+__device__ __forceinline__ uint32_t packPair(float lo, float hi);
+template <>
+__device__ __forceinline__ uint32_t packPair<__half>(float lo, float hi) {
+  const __half2 v = __floats2half2_rn(lo, hi);
+  return *reinterpret_cast<const uint32_t*>(&v);
+}
+template <>
+__device__ __forceinline__ uint32_t packPair<__nv_bfloat16>(float lo, float hi) {
+  const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<const uint32_t*>(&v);
 }

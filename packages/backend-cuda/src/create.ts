@@ -1,5 +1,12 @@
 import { BackendError, registerBackend } from "@deberta/tensor";
-import { CUDA_DTYPES, CudaBackend, type CudaDtype, type CudaGemm } from "./cuda-backend.js";
+import {
+  CUDA_DTYPES,
+  type CudaAttention,
+  CudaBackend,
+  type CudaDtype,
+  type CudaGemm,
+  resolveAttention,
+} from "./cuda-backend.js";
 import { cudaDeviceName } from "./device-name.js";
 import { loadCudaAddon } from "./native/addon.js";
 import { driverFailureReason, formatDriverVersion, loadBlasLt, MIN_DRIVER_VERSION } from "./probe.js";
@@ -21,6 +28,12 @@ export interface CreateCudaBackendOptions {
   dtype?: CudaDtype;
   /** float32 only: let cuBLASLt use TF32 tensor cores (CUBLAS_COMPUTE_32F_FAST_TF32). Default false. */
   allowTf32?: boolean;
+  /**
+   * The attention kernel of float16 / bfloat16 storage: "tiled" (default: CUDA cores, float32 maths) or
+   * "mma" (tensor cores: mma.sync with float32 accumulators; probabilities and head sizes other than 32 / 64
+   * / 128 still run "tiled"). Default: the environment's DEBERTA_CUDA_ATTENTION, else "tiled".
+   */
+  attention?: CudaAttention;
   /** Load (JIT-compile) every kernel at creation instead of at first use (default true). */
   warmUp?: boolean;
 }
@@ -55,6 +68,7 @@ export async function createCudaBackend(options: CreateCudaBackendOptions = {}):
     );
   if (options.allowTf32 === true && dtype !== "float32")
     throw new BackendError("BACKEND_DTYPE", `cuda: allowTf32 applies to dtype "float32" only, not ${dtype}`);
+  const attention = resolveAttention(options.attention);
   const loaded = await loadCudaAddon();
   if (loaded.addon === undefined) throw unavailable(loaded.reason);
   const addon = loaded.addon;
@@ -90,6 +104,7 @@ export async function createCudaBackend(options: CreateCudaBackendOptions = {}):
     deviceName: device.name,
     dtype,
     allowTf32: options.allowTf32 ?? false,
+    attention,
   });
   if (options.warmUp ?? true) {
     try {

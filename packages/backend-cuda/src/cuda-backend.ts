@@ -16,7 +16,7 @@ import {
 import { BlockCache } from "./block-cache.js";
 import type { CommandOrigin } from "./commands.js";
 import { asCuda, CudaTensor, DeviceStorage } from "./cuda-tensor.js";
-import type { BlasLtGemm, CudaContext, FloatSuffix, KernelName } from "./kernels/context.js";
+import type { BlasLtGemm, CudaAttention, CudaContext, FloatSuffix, KernelName } from "./kernels/context.js";
 import { KERNEL_FILES } from "./kernels/context.js";
 import { PTX } from "./kernels/generated/ptx.js";
 import { fusedKernels, type PrimitiveKernels, primitiveKernels } from "./kernels/index.js";
@@ -26,6 +26,25 @@ import { Params } from "./params.js";
 import { CommandQueue, type QueueStats } from "./queue.js";
 
 export type CudaGemm = "cublaslt" | "kernel";
+export type { CudaAttention } from "./kernels/context.js";
+
+const ATTENTION_KERNELS: readonly CudaAttention[] = ["tiled", "mma"];
+
+/**
+ * The attention kernel: the option, else DEBERTA_CUDA_ATTENTION ("tiled" or "mma"), else "tiled". A value
+ * that is neither is BackendError "BACKEND_UNAVAILABLE" naming where it came from.
+ */
+export function resolveAttention(option: string | undefined): CudaAttention {
+  const env = typeof process === "object" ? process.env?.DEBERTA_CUDA_ATTENTION : undefined;
+  const value = option ?? (env === undefined || env.trim() === "" ? undefined : env.trim().toLowerCase());
+  if (value === undefined) return "tiled";
+  if ((ATTENTION_KERNELS as readonly string[]).includes(value)) return value as CudaAttention;
+  const from = option === undefined ? `DEBERTA_CUDA_ATTENTION=${JSON.stringify(env)}` : "attention";
+  throw new BackendError(
+    "BACKEND_UNAVAILABLE",
+    `cuda: ${from} must be "tiled" or "mma", got ${JSON.stringify(value)}`,
+  );
+}
 
 /** The storage type of float tensors: float32 (default), or a half type with float32 accumulation. */
 export type CudaDtype = "float32" | "float16" | "bfloat16";
@@ -56,6 +75,12 @@ export interface CudaBackendInit {
   dtype?: CudaDtype;
   /** float32 GEMMs through cuBLASLt may use TF32 tensor cores (default false: full float32). */
   allowTf32?: boolean;
+  /**
+   * The attention kernel of float16 / bfloat16 storage: "tiled" (default; CUDA cores) or "mma" (tensor
+   * cores; probabilities and head sizes other than 32 / 64 / 128 still run "tiled"). Default: the
+   * environment's DEBERTA_CUDA_ATTENTION, else "tiled".
+   */
+  attention?: CudaAttention;
   /**
    * Replay repeated command lists (a forward of one batch shape) as CUDA graphs. Default: on, unless the
    * environment has DEBERTA_CUDA_GRAPHS=0 or the driver lacks the graph entry points.
@@ -97,6 +122,8 @@ export class CudaBackend implements Backend {
   /** The storage type of float tensors. */
   readonly dtype: CudaDtype;
   readonly allowTf32: boolean;
+  /** The attention kernel asked for (float32 storage always runs "tiled"). */
+  readonly attention: CudaAttention;
   private readonly addon: CudaAddon;
   private readonly handle: ContextHandle;
   private readonly ctx: CudaContext;
@@ -121,6 +148,7 @@ export class CudaBackend implements Backend {
     this.deviceName = init.deviceName;
     this.dtype = init.dtype ?? "float32";
     this.allowTf32 = init.allowTf32 ?? false;
+    this.attention = resolveAttention(init.attention);
     const graphsOff = graphsOffReason(init.graphs, this.addon.graphsAvailable() === 1);
     this.queue = new CommandQueue(
       this.addon,
@@ -139,6 +167,7 @@ export class CudaBackend implements Backend {
       name: this.name,
       float: dtypeInfo.suffix,
       blasType: dtypeInfo.blasType,
+      attention: this.attention,
       tensor: (h, op) => asCuda(h as TensorHandle, this.name, op),
       alloc: (dtype, shape, op) => this.alloc(dtype, shape, op),
       view: (t, shape) => {
@@ -268,9 +297,15 @@ export class CudaBackend implements Backend {
     return f;
   }
 
-  /** Loads every kernel module now (the JIT of the PTX happens here rather than in the first forward). */
+  /**
+   * Loads every kernel module now (the JIT of the PTX happens here rather than in the first forward); the
+   * tensor-core attention only when this backend may run it (`attention: "mma"` with half storage).
+   */
   warmUp(): void {
-    for (const kernel of Object.keys(KERNEL_FILES) as KernelName[]) this.fn(kernel);
+    const mma =
+      this.attention === "mma" ? `disentangled_attention_mma_${CUDA_DTYPES[this.dtype].suffix}` : "";
+    for (const kernel of Object.keys(KERNEL_FILES) as KernelName[])
+      if (!kernel.startsWith("disentangled_attention_mma_") || kernel === mma) this.fn(kernel);
   }
 
   /** The index under which the addon's command lists know `kernel` (registered on first use). */

@@ -6,7 +6,13 @@
  */
 
 export { type CreateCudaBackendOptions, createCudaBackend, registerCudaBackend } from "./create.js";
-export { CUDA_DTYPES, CudaBackend, type CudaGemm } from "./cuda-backend.js";
+export {
+  CUDA_DTYPES,
+  type CudaAttention,
+  CudaBackend,
+  type CudaGemm,
+  resolveAttention,
+} from "./cuda-backend.js";
 export { CudaTensor } from "./cuda-tensor.js";
 export { cudaDeviceName, cudaOrdinal } from "./device-name.js";
 export { type AddonLoad, loadCudaAddon } from "./native/addon.js";

@@ -51,6 +51,8 @@ export class FakeAddon implements CudaAddon {
   readonly graphs = new Set<number>();
   readonly destroyed: number[] = [];
   functions = 0;
+  /** The registered kernels' names, by function index ("?" where the caller passed no function). */
+  readonly functionNames: string[] = [];
   /** Calls in order, by name (submit, upload, download, sync, alloc, free). */
   readonly calls: string[] = [];
   /** Bytes a single alloc may take before it fails with CUDA_ERROR_OUT_OF_MEMORY. */
@@ -128,7 +130,8 @@ export class FakeAddon implements CudaAddon {
   async sync(): Promise<void> {
     this.calls.push("sync");
   }
-  registerFunction(): number {
+  registerFunction(_ctx?: ContextHandle, fn?: FunctionHandle): number {
+    this.functionNames.push((fn as unknown as { name: string } | undefined)?.name ?? "?");
     return this.functions++;
   }
   submit(_ctx: ContextHandle, commands: Uint8Array, mode: number, graphId: number): number {

@@ -87,11 +87,14 @@ if (!cudaAvailable) log(`CUDA not available: ${report.probe.reason}`);
 
 const only = process.env.DEBERTA_CUDA_GEMMS?.split(",") ?? ["cublaslt", "kernel"];
 // Half storage on the cuBLASLt path: "<gemm>-<dtype>" entries, the fixtures with the dtype's scaled
-// tolerances, the conformance suite in float16 with its float16 tolerances (it has none for bfloat16).
-const halves = (process.env.DEBERTA_CUDA_DTYPES?.split(",") ?? ["float16", "bfloat16"]).filter(Boolean);
+// tolerances, the conformance suite in float16 with its float16 tolerances (it has none for bfloat16);
+// "-mma" entries: the same with the tensor-core attention kernel (attention: "mma").
+const halves = (
+  process.env.DEBERTA_CUDA_DTYPES?.split(",") ?? ["float16", "bfloat16", "float16-mma", "bfloat16-mma"]
+).filter(Boolean);
 const pathsToRun = [...only, ...halves.map((dtype) => `cublaslt-${dtype}`)];
 for (const gemmPath of cudaAvailable ? pathsToRun : []) {
-  const [gemm, dtype = "float32"] = gemmPath.split("-");
+  const [gemm, dtype = "float32", attention = "tiled"] = gemmPath.split("-");
   const entry = {
     created: false,
     conformance: { passed: 0, failed: [] },
@@ -102,7 +105,7 @@ for (const gemmPath of cudaAvailable ? pathsToRun : []) {
   let backend;
   try {
     const t0 = performance.now();
-    backend = await createCudaBackend({ gemm, dtype });
+    backend = await createCudaBackend({ gemm, dtype, attention });
     entry.created = true;
     entry.createMs = Math.round(performance.now() - t0);
   } catch (e) {
@@ -317,7 +320,7 @@ if (!cudaAvailable) {
 }
 const lines = Object.entries(report.paths).map(
   ([gemm, e]) =>
-    `${gemm}: ${e.created ? `conformance ${gemm.endsWith("bfloat16") ? "n/a (no bfloat16 tolerances)" : `${e.conformance.passed}/${conformancePlan().length}`}, fixtures ${e.fixtures.filter((f) => f.pass).length}/${e.fixtures.length}` : `not created (${e.error})`}`,
+    `${gemm}: ${e.created ? `conformance ${gemm.includes("bfloat16") ? "n/a (no bfloat16 tolerances)" : `${e.conformance.passed}/${conformancePlan().length}`}, fixtures ${e.fixtures.filter((f) => f.pass).length}/${e.fixtures.length}` : `not created (${e.error})`}`,
 );
 const ok =
   Object.values(report.paths).every(

@@ -38,7 +38,17 @@ export type KernelName =
   | "cast_f32_f16"
   | "cast_f32_bf16"
   | "cast_f16_f32"
-  | "cast_bf16_f32";
+  | "cast_bf16_f32"
+  | `disentangled_attention_mma_${HalfSuffix}`;
+
+/** The half storage types, as kernel-name suffixes (the tensor-core kernels exist for these only). */
+export type HalfSuffix = Exclude<FloatSuffix, "f32">;
+
+/**
+ * The attention kernel of half storage: "tiled" (CUDA-core float32 maths, kernels/disentangled_attention.cu)
+ * or "mma" (tensor cores, kernels/disentangled_attention_mma.cu; float32 storage always runs "tiled").
+ */
+export type CudaAttention = "tiled" | "mma";
 
 function kernelFiles(): Record<KernelName, string> {
   const out: Record<string, string> = { binary_i32: "binary" };
@@ -52,6 +62,7 @@ function kernelFiles(): Record<KernelName, string> {
     out[`${k}_16`] = file;
   }
   for (const name of ["cast_f32_f16", "cast_f32_bf16", "cast_f16_f32", "cast_bf16_f32"]) out[name] = "cast";
+  for (const s of ["f16", "bf16"]) out[`disentangled_attention_mma_${s}`] = "disentangled_attention_mma";
   return out as Record<KernelName, string>;
 }
 
@@ -85,6 +96,8 @@ export interface CudaContext {
   readonly float: FloatSuffix;
   /** cuBLASLt's data type of the float storage (CUDA_R_32F 0, CUDA_R_16F 2, CUDA_R_16BF 14). */
   readonly blasType: number;
+  /** The attention kernel asked for half storage ("tiled" or "mma"). */
+  readonly attention: CudaAttention;
   /** A new handle on the same device memory (reshape). */
   view(t: CudaTensor, shape: readonly number[]): CudaTensor;
   /** Frees an intermediate. */

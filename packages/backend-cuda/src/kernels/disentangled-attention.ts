@@ -3,7 +3,10 @@
 // c2p / p2c terms come from the band of posKey / posQuery rows each tile pair spans, staged in shared
 // memory; masking with float32's lowest value; probabilities written (in a second pass) only when asked.
 // Any length; head sizes up to 128. Inputs the kernel does not take (a larger head size, unexpected shapes
-// or dtypes) run as the reference.
+// or dtypes) run as the reference. With half storage and the backend's `attention: "mma"`, the tensor-core
+// kernel (kernels/disentangled_attention_mma.cu: 128 threads per 64 query rows) runs instead when no
+// probabilities are asked for, the head size is 32, 64 or 128 and every pointer it reads 16 bytes at a time
+// is 16-byte aligned; otherwise the tiled kernel.
 import {
   type Backend,
   type FusedOps,
@@ -20,6 +23,10 @@ const THREADS = 256;
 const QUERY_TILE = 64;
 /** The largest head size the kernel's context accumulators hold (16 x NC). */
 const MAX_ATTENTION_HEAD_SIZE = 128;
+/** The tensor-core kernel's block: 4 warps (kernels/disentangled_attention_mma.cu: MTHREADS, MQ = 64 rows). */
+const MMA_THREADS = 128;
+/** Head sizes the tensor-core kernel is instantiated for. */
+const MMA_HEAD_SIZES: readonly number[] = [32, 64, 128];
 
 export function disentangledAttention(
   ctx: CudaContext,
@@ -61,6 +68,40 @@ export function disentangledAttention(
   const context = ctx.alloc("float32", [batch, length, heads * hs], op);
   const probs = attrs.returnProbs ? ctx.alloc("float32", [batch, heads, length, length], op) : undefined;
   if (batch * length === 0) return probs === undefined ? { context } : { context, probs };
+  const aligned = (ptr: number | undefined) => ptr === undefined || ptr % 16 === 0;
+  if (
+    ctx.attention === "mma" &&
+    ctx.float !== "f32" &&
+    probs === undefined &&
+    MMA_HEAD_SIZES.includes(hs) &&
+    aligned(qkv.ptr) &&
+    aligned(posKey?.ptr) &&
+    aligned(posQuery?.ptr)
+  ) {
+    const pm = new Params()
+      .ptr(context.ptr)
+      .ptr(qkv.ptr)
+      .ptr(qBias.ptr)
+      .ptr(vBias.ptr)
+      .ptr(mask.ptr)
+      .ptr(posKey?.ptr ?? 0)
+      .ptr(posQuery?.ptr ?? 0)
+      .i32(length)
+      .i32(heads)
+      .i32(hs)
+      .i32(span)
+      .f32(attrs.scale)
+      .i32(mask.shape.length === 3 ? 1 : 0)
+      .i32(mask.isFloat ? 0 : 1);
+    ctx.launch(
+      op,
+      `disentangled_attention_mma_${ctx.float}`,
+      [Math.ceil(length / QUERY_TILE), heads, batch],
+      [MMA_THREADS, 1, 1],
+      pm,
+    );
+    return { context };
+  }
   const p = new Params()
     .ptr(context.ptr)
     .ptr(probs?.ptr ?? 0)
