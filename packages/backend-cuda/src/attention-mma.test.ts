@@ -56,8 +56,8 @@ async function attentionLaunches(
 }
 
 describe("attention kernel choice", () => {
-  it("resolves the option, then DEBERTA_CUDA_ATTENTION, then tiled", () => {
-    expect(resolveAttention(undefined)).toBe("tiled");
+  it("resolves the option, then DEBERTA_CUDA_ATTENTION, then mma", () => {
+    expect(resolveAttention(undefined)).toBe("mma");
     expect(resolveAttention("mma")).toBe("mma");
     vi.stubEnv("DEBERTA_CUDA_ATTENTION", " MMA ");
     expect(resolveAttention(undefined)).toBe("mma");
@@ -82,15 +82,17 @@ describe("attention kernel choice", () => {
         { name, block: [128, 1, 1], grid: [2, 2, 2] },
       ]);
     }
-    vi.stubEnv("DEBERTA_CUDA_ATTENTION", "mma");
     expect((await attentionLaunches({ dtype: "float16" }))[0]!.name).toBe("disentangled_attention_mma_f16");
   });
 
-  it("runs the tiled kernel by default, for float32, with probabilities and for other head sizes", async () => {
+  it("runs the tiled kernel when asked, for float32, with probabilities and for other head sizes", async () => {
     const tiled = (s: string) => [
       { name: `disentangled_attention_${s}`, block: [256, 1, 1], grid: [2, 2, 2] },
     ];
+    expect(await attentionLaunches({ dtype: "float16", attention: "tiled" })).toEqual(tiled("f16"));
+    vi.stubEnv("DEBERTA_CUDA_ATTENTION", "tiled");
     expect(await attentionLaunches({ dtype: "float16" })).toEqual(tiled("f16"));
+    vi.unstubAllEnvs();
     expect(await attentionLaunches({ dtype: "float32", attention: "mma" })).toEqual(tiled("f32"));
     expect(await attentionLaunches({ dtype: "float16", attention: "mma" }, { returnProbs: true })).toEqual(
       tiled("f16"),
@@ -116,8 +118,9 @@ describe("warmUp and the tensor-core kernel", () => {
     return names.filter((n) => n.startsWith("disentangled_attention_mma"));
   };
 
-  it("loads (JIT-compiles) it only for half storage with attention mma", () => {
-    expect(loaded({ dtype: "float16" })).toEqual([]);
+  it("loads (JIT-compiles) it only for half storage with attention mma (the default)", () => {
+    expect(loaded({ dtype: "float16" })).toEqual(["disentangled_attention_mma_f16"]);
+    expect(loaded({ dtype: "float16", attention: "tiled" })).toEqual([]);
     expect(loaded({ dtype: "float32", attention: "mma" })).toEqual([]);
     expect(loaded({ dtype: "float16", attention: "mma" })).toEqual(["disentangled_attention_mma_f16"]);
     expect(loaded({ dtype: "bfloat16", attention: "mma" })).toEqual(["disentangled_attention_mma_bf16"]);

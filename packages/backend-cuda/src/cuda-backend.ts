@@ -37,7 +37,10 @@ const ATTENTION_KERNELS: readonly CudaAttention[] = ["tiled", "mma"];
 export function resolveAttention(option: string | undefined): CudaAttention {
   const env = typeof process === "object" ? process.env?.DEBERTA_CUDA_ATTENTION : undefined;
   const value = option ?? (env === undefined || env.trim() === "" ? undefined : env.trim().toLowerCase());
-  if (value === undefined) return "tiled";
+  // mma by default: on an H200 it passed the float16 conformance suite and the 23 fixtures in float16 and
+  // bfloat16 and took a DeBERTa-base forward from 23.6 to 14.7 ms at 128x128 and 57.9 to 23.1 ms at 32x512.
+  // It falls back to the tiled kernel by itself for float32, probabilities and other head sizes.
+  if (value === undefined) return "mma";
   if ((ATTENTION_KERNELS as readonly string[]).includes(value)) return value as CudaAttention;
   const from = option === undefined ? `DEBERTA_CUDA_ATTENTION=${JSON.stringify(env)}` : "attention";
   throw new BackendError(

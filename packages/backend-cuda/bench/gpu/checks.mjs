@@ -88,13 +88,13 @@ if (!cudaAvailable) log(`CUDA not available: ${report.probe.reason}`);
 const only = process.env.DEBERTA_CUDA_GEMMS?.split(",") ?? ["cublaslt", "kernel"];
 // Half storage on the cuBLASLt path: "<gemm>-<dtype>" entries, the fixtures with the dtype's scaled
 // tolerances, the conformance suite in float16 with its float16 tolerances (it has none for bfloat16);
-// "-mma" entries: the same with the tensor-core attention kernel (attention: "mma").
+// half entries use the backend's default attention (the tensor-core kernel); "-tiled" entries the tiled one.
 const halves = (
-  process.env.DEBERTA_CUDA_DTYPES?.split(",") ?? ["float16", "bfloat16", "float16-mma", "bfloat16-mma"]
+  process.env.DEBERTA_CUDA_DTYPES?.split(",") ?? ["float16", "bfloat16", "float16-tiled", "bfloat16-tiled"]
 ).filter(Boolean);
 const pathsToRun = [...only, ...halves.map((dtype) => `cublaslt-${dtype}`)];
 for (const gemmPath of cudaAvailable ? pathsToRun : []) {
-  const [gemm, dtype = "float32", attention = "tiled"] = gemmPath.split("-");
+  const [gemm, dtype = "float32", attention] = gemmPath.split("-");
   const entry = {
     created: false,
     conformance: { passed: 0, failed: [] },
