@@ -14,6 +14,7 @@ import { fixturesDir } from "@deberta/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { HeadError } from "./errors.js";
 import { checkFixture, fixtureCallInputs } from "./fixture-check.js";
+import { bceWithLogits, meanSquaredError, softCrossEntropy } from "./losses.js";
 import { DebertaV2ForMultipleChoice } from "./multiple-choice.js";
 import { headRegistry } from "./registry.js";
 import { DebertaForSequenceClassification } from "./sequence-classification.js";
@@ -78,6 +79,41 @@ describe("DeBERTa-v2 heads", () => {
       model.dispose();
     }
   });
+
+  it.each([
+    ["multi_label_classification", "bce"],
+    ["regression", "mse"],
+    [null, "soft"],
+  ] as const)(
+    "sequence classification: problem_type %s computes the v1 head's %s loss on its logits",
+    async (problem, kind) => {
+      const dir = path.join(MODELS, "v3-like", "ForSequenceClassification");
+      const base = await DebertaV2Config.from_pretrained(dir);
+      const config = DebertaV2Config.from_dict({ ...base.to_dict(), problem_type: problem });
+      const model = await DebertaV2ForSequenceClassification.from_pretrained(dir, {
+        backend: backend(),
+        config,
+      });
+      try {
+        const inputs = fixtureCallInputs(await expectedOf(dir), { attentionTerms: false });
+        const labels = Float32Array.from({ length: 4 * 3 }, (_, i) =>
+          kind === "soft" ? [0.2, 0.5, 0.3][i % 3]! : (i * 7) % 3,
+        );
+        const out = await model({ ...inputs, labels: new Tensor("float32", labels, [4, 3]) });
+        const z = out.logits!.data as Float32Array;
+        const y = Array.from(labels);
+        const want =
+          kind === "bce"
+            ? bceWithLogits(z, y)
+            : kind === "mse"
+              ? meanSquaredError(z, y)
+              : softCrossEntropy(z, y, 3);
+        expect((out.loss!.data as Float32Array)[0]).toBeCloseTo(want, 5);
+      } finally {
+        model.dispose();
+      }
+    },
+  );
 
   it("refuses a v2 config on a v1 head with a typed error naming the config", async () => {
     const dir = path.join(MODELS, "v3-like", "ForSequenceClassification");
