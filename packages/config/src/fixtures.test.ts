@@ -1,7 +1,9 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { loadDebertaConfig } from "./auto-config.js";
 import { DebertaConfig } from "./deberta-config.js";
+import { DebertaV2Config } from "./deberta-v2-config.js";
 import {
   findConfigFiles,
   findV2ConfigFiles,
@@ -56,7 +58,8 @@ describe.each(named)("%s", (_name, file) => {
   }
 });
 
-// DeBERTa-v2/v3 support is its own issue; until then their configs must fail loudly, naming the key.
+// DeBERTa-v2/v3 configs: DebertaConfig (v1) still refuses them, naming model_type; DebertaV2Config and the
+// model_type dispatch read them, and write them back unchanged.
 const v2Named = findV2ConfigFiles().map((file) => [path.relative(fixturesDir(), file), file] as const);
 describe.each(v2Named)("%s (DeBERTa-v2)", (_name, file) => {
   it("is refused by DebertaConfig with a typed error naming model_type", async () => {
@@ -65,6 +68,17 @@ describe.each(v2Named)("%s (DeBERTa-v2)", (_name, file) => {
       key: "model_type",
       file,
     });
+  });
+
+  it("is read as a DebertaV2Config by loadDebertaConfig, and written back exactly", async () => {
+    const raw = readJson(file) as Record<string, unknown>;
+    const config = await loadDebertaConfig(file);
+    expect(config).toBeInstanceOf(DebertaV2Config);
+    expect(config.source).toBe(file);
+    expect(config.to_dict({ onlyGiven: true })).toStrictEqual(raw);
+    const full = config.to_dict();
+    for (const [key, value] of Object.entries(raw)) expect(full[key], key).toStrictEqual(value);
+    expect(DebertaV2Config.from_dict(full).to_dict()).toStrictEqual(full);
   });
 });
 

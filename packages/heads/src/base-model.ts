@@ -4,7 +4,7 @@ import type { Tensor, TensorHandle } from "@deberta/tensor";
 import { DebertaPreTrainedModel, type HeadTensors } from "./pretrained.js";
 
 export class DebertaModel extends DebertaPreTrainedModel {
-  static override readonly architecture = "DebertaModel";
+  static override readonly architecture: string = "DebertaModel";
 
   protected loadHead(_w: WeightBinder): void {}
 

@@ -1,7 +1,7 @@
 // transformers' ContextPooler, for heads that classify a whole sequence (sequence classification, multiple
 // choice): the hidden state of the first token → dense → `pooler_hidden_act`. Its dropout is the identity at
 // inference. Weights `pooler.dense.{weight,bias}`, outside the `deberta.` prefix.
-import type { DebertaConfig } from "@deberta/config";
+import type { AnyDebertaConfig } from "@deberta/config";
 import { activationOf, type Ops, type WeightBinder } from "@deberta/model";
 import type { TensorHandle } from "@deberta/tensor";
 
@@ -13,7 +13,7 @@ export class ContextPooler {
   ) {}
 
   /** Takes the pooler's weights; an activation this library lacks is a typed error naming the config key. */
-  static load(w: WeightBinder, config: DebertaConfig): ContextPooler {
+  static load(w: WeightBinder, config: AnyDebertaConfig): ContextPooler {
     const activation = activationOf(config.pooler_hidden_act, "pooler_hidden_act");
     const pooled = config.pooler_hidden_size;
     return new ContextPooler(

@@ -4,6 +4,7 @@ export { deviceRegistryName, registrationHint, resolveDevice } from "./device.js
 export { HeadError, type HeadErrorCode } from "./errors.js";
 export { bceWithLogits, crossEntropy, meanSquaredError, softCrossEntropy } from "./losses.js";
 export { DebertaForMaskedLM } from "./masked-lm.js";
+export { DebertaV2ForMultipleChoice } from "./multiple-choice.js";
 export {
   type AttentionTerms,
   DebertaPreTrainedModel,
@@ -16,3 +17,10 @@ export { DebertaForQuestionAnswering } from "./question-answering.js";
 export { builtinHeads, type HeadClass, HeadRegistry, headRegistry } from "./registry.js";
 export { DebertaForSequenceClassification } from "./sequence-classification.js";
 export { DebertaForTokenClassification } from "./token-classification.js";
+export {
+  DebertaV2ForMaskedLM,
+  DebertaV2ForQuestionAnswering,
+  DebertaV2ForSequenceClassification,
+  DebertaV2ForTokenClassification,
+  DebertaV2Model,
+} from "./v2-heads.js";

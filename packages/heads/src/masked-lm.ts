@@ -7,7 +7,7 @@ import { crossEntropy } from "./losses.js";
 import { DebertaPreTrainedModel, type HeadCallInputs, type HeadTensors, numbersOf } from "./pretrained.js";
 
 export class DebertaForMaskedLM extends DebertaPreTrainedModel {
-  static override readonly architecture = "DebertaForMaskedLM";
+  static override readonly architecture: string = "DebertaForMaskedLM";
   declare private head: {
     dense: { weight: TensorHandle; bias: TensorHandle };
     norm: { weight: TensorHandle; bias: TensorHandle };

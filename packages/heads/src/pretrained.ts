@@ -1,9 +1,10 @@
-import { DebertaConfig } from "@deberta/config";
+import { type AnyDebertaConfig, DebertaConfig, DebertaV2Config } from "@deberta/config";
 import { openWeightsFromDir } from "@deberta/hub";
 import {
   type AttentionTerms,
   DebertaBackbone,
   type DebertaInputs,
+  DebertaV2Backbone,
   type LoadingInfo,
   Ops,
   WeightBinder,
@@ -53,7 +54,8 @@ export interface FromPretrainedOptions {
   backend?: Backend;
   /** Weights already in memory (else read from the folder: model.safetensors or pytorch_model.bin). */
   weights?: WeightMap;
-  config?: DebertaConfig;
+  /** The config (else read from the folder's `config.json`); its `model_type` must be the head's. */
+  config?: AnyDebertaConfig;
 }
 
 /** What a head computes from the encoder output, on the backend. */
@@ -71,9 +73,10 @@ export interface DebertaPreTrainedModel {
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface adds the call signature of the callable instance.
 export abstract class DebertaPreTrainedModel {
-  declare readonly config: DebertaConfig;
+  declare readonly config: AnyDebertaConfig;
   declare readonly backend: Backend;
-  declare readonly backbone: DebertaBackbone;
+  /** `DebertaBackbone` for a v1 config, `DebertaV2Backbone` for a `deberta-v2` one. */
+  declare readonly backbone: DebertaBackbone | DebertaV2Backbone;
   declare readonly loading_info: LoadingInfo;
   declare protected readonly ops: Ops;
   declare private disposed_: boolean;
@@ -84,8 +87,18 @@ export abstract class DebertaPreTrainedModel {
 
   /** transformers' class name, as in `config.architectures`. */
   static readonly architecture: string = "DebertaPreTrainedModel";
+  /** The `model_type` of the configs this head runs: `"deberta"` (v1) or `"deberta-v2"` (v2, v3, mDeBERTa). */
+  static readonly modelType: string = "deberta";
 
-  constructor(backend: Backend, config: DebertaConfig, binder: WeightBinder) {
+  constructor(backend: Backend, config: AnyDebertaConfig, binder: WeightBinder) {
+    const target = new.target as unknown as { architecture: string; modelType: string };
+    if (config.model_type !== target.modelType) {
+      throw new HeadError(
+        "HEAD_ARCHITECTURE",
+        `${target.architecture} runs model_type "${target.modelType}" configs, but config.model_type is "${config.model_type}"`,
+        { argument: "config" },
+      );
+    }
     // The instance is a function (`await model(inputs)`), with this class's prototype.
     const self = ((inputs: HeadCallInputs) => self.forward(inputs)) as unknown as DebertaPreTrainedModel;
     Object.setPrototypeOf(self, new.target.prototype);
@@ -94,12 +107,14 @@ export abstract class DebertaPreTrainedModel {
       backend,
       ops: new Ops(backend),
       disposed_: false,
-      backbone: DebertaBackbone.fromBinder(binder, config),
+      backbone:
+        config.model_type === "deberta-v2"
+          ? DebertaV2Backbone.fromBinder(binder, config)
+          : DebertaBackbone.fromBinder(binder, config),
     });
     self.loadHead(binder);
-    const architecture = (new.target as unknown as { architecture: string }).architecture;
     Object.assign(self, {
-      loading_info: binder.finish(architecture),
+      loading_info: binder.finish(target.architecture),
       weights_: binder.handles,
       ownsBackend_: false,
     });
@@ -117,15 +132,16 @@ export abstract class DebertaPreTrainedModel {
    * ```
    */
   static async from_pretrained<T extends DebertaPreTrainedModel>(
-    this: new (
+    this: (new (
       backend: Backend,
-      config: DebertaConfig,
+      config: AnyDebertaConfig,
       binder: WeightBinder,
-    ) => T,
+    ) => T) & { readonly modelType: string },
     location: string,
     options: FromPretrainedOptions = {},
   ): Promise<T> {
-    const config = options.config ?? (await DebertaConfig.from_pretrained(location));
+    // biome-ignore lint/complexity/noThisInStatic: the class called (a subclass) decides the config class, not this base.
+    const config = options.config ?? (await readConfigFor(this, location));
     const ownsBackend = options.backend === undefined;
     const backend = options.backend ?? (await resolveDevice(options.device ?? "cpu"));
     let weights: WeightMap | undefined;
@@ -144,6 +160,10 @@ export abstract class DebertaPreTrainedModel {
   }
 
   protected abstract loadHead(binder: WeightBinder): void;
+  /** The inputs the encoder runs on (a multiple-choice head flattens its choices); the inputs as given by default. */
+  protected encoderInputs(inputs: HeadCallInputs): HeadCallInputs {
+    return inputs;
+  }
   protected abstract forwardHead(hidden: TensorHandle, inputs: HeadCallInputs): HeadTensors;
   protected abstract computeLoss(
     outputs: Record<string, Tensor>,
@@ -157,7 +177,8 @@ export abstract class DebertaPreTrainedModel {
    */
   async forward(inputs: HeadCallInputs): Promise<HeadCallOutputs> {
     this.ensureNotDisposed();
-    const encoded = this.backbone.forward(inputs, {
+    const encoderInputs = this.encoderInputs(inputs);
+    const encoded = this.backbone.forward(encoderInputs, {
       output_hidden_states: inputs.output_hidden_states ?? false,
       output_attentions: inputs.output_attentions ?? false,
       output_attention_terms: inputs.output_attention_terms ?? false,
@@ -169,7 +190,7 @@ export abstract class DebertaPreTrainedModel {
       ...(encoded.attention_terms ?? []).flatMap(termHandles),
     ]);
     try {
-      const handles = this.forwardHead(encoded.last_hidden_state, inputs);
+      const handles = this.forwardHead(encoded.last_hidden_state, encoderInputs);
       for (const h of Object.values(handles)) owned.add(h);
       const downloaded: Record<string, Tensor> = {};
       // Every await below is where another call (or dispose) may run: check the model is still there.
@@ -225,6 +246,13 @@ export abstract class DebertaPreTrainedModel {
     this.ops.free(...this.weights_);
     if (this.ownsBackend_) this.backend.close();
   }
+}
+
+/** The folder's `config.json` as the config class of the head's `model_type` (v1 heads: `DebertaConfig`, as before). */
+function readConfigFor(head: { readonly modelType: string }, location: string): Promise<AnyDebertaConfig> {
+  return head.modelType === DebertaV2Config.model_type
+    ? DebertaV2Config.from_pretrained(location)
+    : DebertaConfig.from_pretrained(location);
 }
 
 /** The handles of one layer's terms that are there. */

@@ -6,7 +6,7 @@ import { crossEntropy } from "./losses.js";
 import { DebertaPreTrainedModel, type HeadCallInputs, type HeadTensors, numbersOf } from "./pretrained.js";
 
 export class DebertaForQuestionAnswering extends DebertaPreTrainedModel {
-  static override readonly architecture = "DebertaForQuestionAnswering";
+  static override readonly architecture: string = "DebertaForQuestionAnswering";
   declare private qaOutputs: { weight: TensorHandle; bias: TensorHandle };
 
   protected loadHead(w: WeightBinder): void {

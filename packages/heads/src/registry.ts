@@ -1,20 +1,29 @@
-import type { DebertaConfig } from "@deberta/config";
+import type { AnyDebertaConfig } from "@deberta/config";
 import type { WeightBinder } from "@deberta/model";
 import type { Backend } from "@deberta/tensor";
 import { DebertaModel } from "./base-model.js";
 import { DebertaForMaskedLM } from "./masked-lm.js";
+import { DebertaV2ForMultipleChoice } from "./multiple-choice.js";
 import type { DebertaPreTrainedModel } from "./pretrained.js";
 import { DebertaForQuestionAnswering } from "./question-answering.js";
 import { DebertaForSequenceClassification } from "./sequence-classification.js";
 import { DebertaForTokenClassification } from "./token-classification.js";
+import {
+  DebertaV2ForMaskedLM,
+  DebertaV2ForQuestionAnswering,
+  DebertaV2ForSequenceClassification,
+  DebertaV2ForTokenClassification,
+  DebertaV2Model,
+} from "./v2-heads.js";
 
 /** A head class: what `config.architectures` names and `from_pretrained` builds. */
 export type HeadClass = (new (
   backend: Backend,
-  config: DebertaConfig,
+  config: AnyDebertaConfig,
   binder: WeightBinder,
 ) => DebertaPreTrainedModel) & {
   readonly architecture: string;
+  readonly modelType: string;
   from_pretrained: typeof DebertaPreTrainedModel.from_pretrained;
 };
 
@@ -45,6 +54,12 @@ export const builtinHeads: readonly HeadClass[] = [
   DebertaForSequenceClassification,
   DebertaForTokenClassification,
   DebertaForQuestionAnswering,
+  DebertaV2Model,
+  DebertaV2ForMaskedLM,
+  DebertaV2ForSequenceClassification,
+  DebertaV2ForTokenClassification,
+  DebertaV2ForQuestionAnswering,
+  DebertaV2ForMultipleChoice,
 ];
 
 export const headRegistry = new HeadRegistry(builtinHeads);

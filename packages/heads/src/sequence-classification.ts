@@ -12,7 +12,7 @@ import { bceWithLogits, crossEntropy, meanSquaredError, softCrossEntropy } from 
 import { DebertaPreTrainedModel, type HeadCallInputs, type HeadTensors, numbersOf } from "./pretrained.js";
 
 export class DebertaForSequenceClassification extends DebertaPreTrainedModel {
-  static override readonly architecture = "DebertaForSequenceClassification";
+  static override readonly architecture: string = "DebertaForSequenceClassification";
   declare private pooler: ContextPooler;
   declare private classifier: { weight: TensorHandle; bias: TensorHandle };
 

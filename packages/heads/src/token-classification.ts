@@ -6,7 +6,7 @@ import { crossEntropy } from "./losses.js";
 import { DebertaPreTrainedModel, type HeadCallInputs, type HeadTensors, numbersOf } from "./pretrained.js";
 
 export class DebertaForTokenClassification extends DebertaPreTrainedModel {
-  static override readonly architecture = "DebertaForTokenClassification";
+  static override readonly architecture: string = "DebertaForTokenClassification";
   declare private classifier: { weight: TensorHandle; bias: TensorHandle };
 
   protected loadHead(w: WeightBinder): void {

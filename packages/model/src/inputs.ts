@@ -50,8 +50,14 @@ function dimsOf(t: Tensor, argument: string): [number, number] {
 
 const asInt = (values: number[], dims: number[]) => new Tensor("int32", Int32Array.from(values), dims);
 
+/** What input validation reads from a config (DeBERTa v1 or v2). */
+export type InputConfig = Pick<
+  DebertaConfig,
+  "vocab_size" | "position_biased_input" | "max_position_embeddings" | "type_vocab_size"
+>;
+
 /** Validates the inputs against each other and the config; errors name the argument at fault. */
-export function prepareInputs(config: DebertaConfig, inputs: DebertaInputs): PreparedInputs {
+export function prepareInputs(config: InputConfig, inputs: DebertaInputs): PreparedInputs {
   if (inputs.input_ids === undefined)
     throw new ModelError("MODEL_INPUT", "input_ids is required", { argument: "input_ids" });
   const [batch, length] = dimsOf(inputs.input_ids, "input_ids");

@@ -3,7 +3,7 @@
 // for "multi_label_classification" or a single label, "softmax" otherwise. Without `top_k` (the legacy
 // mode) each input gets its best {label, score}, and a single string is wrapped in a list; with `top_k`
 // each input gets its labels sorted by score, cut to top_k (null: all).
-import type { DebertaConfig } from "@deberta/config";
+import type { AnyDebertaConfig } from "@deberta/config";
 import { batchSizeOf, chunk, forwardRows, type ModelRow, outputOf, rowOf } from "../batching.js";
 import { argumentError, checkInteger, describe } from "../errors.js";
 import { argmax, argsortDescending, sigmoid, softmax } from "../math.js";
@@ -46,13 +46,13 @@ export interface TextClassificationPipeline extends PipelineBase {
 }
 
 /** transformers' default `function_to_apply` for a config. */
-export function defaultClassificationFunction(config: DebertaConfig): ClassificationFunction {
+export function defaultClassificationFunction(config: AnyDebertaConfig): ClassificationFunction {
   if (config.problem_type === "regression") return "none";
   if (config.problem_type === "multi_label_classification" || config.num_labels === 1) return "sigmoid";
   return "softmax";
 }
 
-export function labelOf(config: DebertaConfig, index: number): string {
+export function labelOf(config: AnyDebertaConfig, index: number): string {
   return config.id2label[index] ?? `LABEL_${index}`;
 }
 

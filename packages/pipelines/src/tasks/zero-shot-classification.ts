@@ -3,7 +3,7 @@
 // pairs of a call are run in batches of `batch_size` (default: the number of labels, i.e. one forward per
 // sequence). Scores: with one label or `multi_label`, per label softmax([contradiction, entailment])[1];
 // otherwise the softmax of the entailment logits over the labels. Labels sorted by score, best first.
-import type { DebertaConfig } from "@deberta/config";
+import type { AnyDebertaConfig } from "@deberta/config";
 import { type BatchEncoding, TokenizerError } from "@deberta/tokenizer";
 import { batchSizeOf, chunk, forwardRows, type ModelRow, outputOf, rowOf } from "../batching.js";
 import { argumentError, describe, missingArgument, PipelineError } from "../errors.js";
@@ -53,7 +53,7 @@ export function parseCandidateLabels(labels: unknown): string[] {
 }
 
 /** The label id whose name starts with `prefix` (case-insensitive), in label2id order. */
-function labelIdStartingWith(config: DebertaConfig, prefix: string): number | undefined {
+function labelIdStartingWith(config: AnyDebertaConfig, prefix: string): number | undefined {
   for (const [label, id] of Object.entries(config.label2id)) {
     if (label.toLowerCase().startsWith(prefix)) return id;
   }
@@ -65,7 +65,7 @@ function labelIdStartingWith(config: DebertaConfig, prefix: string): number | un
  * contradiction the one starting with "contra", else transformers' fallback (the last label when
  * entailment is 0, else 0).
  */
-export function nliLabelIds(config: DebertaConfig): { entailment: number; contradiction: number } {
+export function nliLabelIds(config: AnyDebertaConfig): { entailment: number; contradiction: number } {
   const entailment = labelIdStartingWith(config, "entail");
   if (entailment === undefined) {
     throw new PipelineError(

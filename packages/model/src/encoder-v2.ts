@@ -1,0 +1,133 @@
+// The DeBERTa-v2 encoder (transformers' DebertaV2Encoder): the layers in order, sharing
+//   - the relative embeddings rel_embeddings [2·span, hidden] (span = position_buckets if > 0, else
+//     max_relative_positions, or max_position_embeddings when that is < 1), LayerNorm'd once per pass when
+//     norm_rel_ebd has "layer_norm";
+//   - the (log-bucketed) relative positions of relative-position-v2.ts, as c2p / p2c gather indices;
+//   - the score mask m_i · m_j (a 2-D mask) or the 3-D mask as given.
+// After layer 0, the convolution layer (conv_kernel_size > 0) mixes the embedding output into its output.
+import type { DebertaV2Config } from "@deberta/config";
+import { Tensor, type TensorHandle } from "@deberta/tensor";
+import type { AttentionTerms } from "./attention-terms.js";
+import type { V2AttentionContext } from "./attention-v2.js";
+import { DebertaV2ConvLayer } from "./conv-layer-v2.js";
+import { DebertaV2Layer } from "./layer-v2.js";
+import type { Ops } from "./ops.js";
+import { relativeGatherIndices } from "./relative-position-v2.js";
+import type { WeightBinder } from "./weights.js";
+
+export class DebertaV2Encoder {
+  private normedRel: TensorHandle | undefined;
+
+  private constructor(
+    private readonly config: DebertaV2Config,
+    readonly layers: readonly DebertaV2Layer[],
+    private readonly relEmbeddings: TensorHandle | undefined,
+    private readonly relNorm: { weight: TensorHandle; bias: TensorHandle } | undefined,
+    readonly conv: DebertaV2ConvLayer | undefined,
+  ) {}
+
+  static load(w: WeightBinder, config: DebertaV2Config, ops: Ops): DebertaV2Encoder {
+    const layers = Array.from({ length: config.num_hidden_layers }, (_, i) =>
+      DebertaV2Layer.load(w, config, i),
+    );
+    const h = config.hidden_size;
+    const rel = config.relative_attention
+      ? w.take("encoder.rel_embeddings.weight", [2 * config.attention_span, h])
+      : undefined;
+    const relNorm = config.norm_rel_embeddings
+      ? { weight: w.take("encoder.LayerNorm.weight", [h]), bias: w.take("encoder.LayerNorm.bias", [h]) }
+      : undefined;
+    const conv = config.conv_kernel_size > 0 ? DebertaV2ConvLayer.load(w, config, ops) : undefined;
+    return new DebertaV2Encoder(config, layers, rel, relNorm, conv);
+  }
+
+  /** The relative embeddings as the attention reads them; computed once (they depend only on weights). */
+  private relative(ops: Ops): TensorHandle | undefined {
+    if (this.relEmbeddings === undefined || this.relNorm === undefined) return this.relEmbeddings;
+    this.normedRel ??= ops.layerNorm(
+      this.relEmbeddings,
+      this.relNorm.weight,
+      this.relNorm.bias,
+      this.config.layer_norm_eps,
+    );
+    return this.normedRel;
+  }
+
+  /**
+   * embeddings [B, L, H]; scoreMask float, broadcastable to [B, heads, L, L]; rowMask float [B, L, 1] (the
+   * tokens that count, for the convolution layer).
+   */
+  forward(
+    ops: Ops,
+    embeddings: TensorHandle,
+    scoreMask: TensorHandle,
+    rowMask: TensorHandle,
+    options: { hiddenStates: boolean; attentions: boolean; attentionTerms?: boolean },
+  ): {
+    last: TensorHandle;
+    hiddenStates: TensorHandle[];
+    attentions: TensorHandle[];
+    attentionTerms: AttentionTerms[];
+  } {
+    const [batch, length] = embeddings.shape as [number, number, number];
+    const heads = this.config.num_attention_heads;
+    const b = ops.backend;
+    const indices: TensorHandle[] = [];
+    const context: V2AttentionContext = {
+      relEmbeddings: this.relative(ops),
+      c2pIndex: undefined,
+      p2cIndex: undefined,
+      mask: scoreMask,
+    };
+    if (this.config.relative_attention) {
+      const span = this.config.attention_span;
+      const { c2p, p2c } = relativeGatherIndices(
+        length,
+        span,
+        this.config.position_buckets,
+        this.config.max_relative_positions_effective,
+      );
+      const expand = (plane: Int32Array) => {
+        const data = new Int32Array(batch * heads * plane.length);
+        for (let p = 0; p < batch * heads; p++) data.set(plane, p * plane.length);
+        const handle = b.upload(new Tensor("int32", data, [batch, heads, length, length]));
+        indices.push(handle);
+        return handle;
+      };
+      context.c2pIndex = expand(c2p);
+      context.p2cIndex = expand(p2c);
+    }
+    const hiddenStates: TensorHandle[] = options.hiddenStates ? [embeddings] : [];
+    const attentions: TensorHandle[] = [];
+    const attentionTerms: AttentionTerms[] = [];
+    const layerOptions = { returnProbs: options.attentions, returnTerms: options.attentionTerms ?? false };
+    let x = embeddings;
+    try {
+      this.layers.forEach((layer, i) => {
+        const result = layer.forward(ops, x, context, layerOptions);
+        let output = result.output;
+        if (i === 0 && this.conv !== undefined) {
+          const mixed = this.conv.forward(ops, embeddings, output, rowMask);
+          ops.free(output);
+          output = mixed;
+        }
+        if (!options.hiddenStates && x !== embeddings) ops.free(x);
+        if (result.probs !== undefined) attentions.push(result.probs);
+        if (result.terms !== undefined) attentionTerms.push(result.terms);
+        if (options.hiddenStates) hiddenStates.push(output);
+        x = output;
+      });
+      if (!options.hiddenStates && x !== embeddings) ops.free(embeddings);
+    } finally {
+      ops.free(...indices);
+    }
+    return { last: x, hiddenStates, attentions, attentionTerms };
+  }
+
+  dispose(ops: Ops): void {
+    for (const layer of this.layers) layer.attention.clear(ops);
+    this.conv?.dispose(ops);
+    ops.free(this.normedRel);
+    this.normedRel = undefined;
+  }
+}
