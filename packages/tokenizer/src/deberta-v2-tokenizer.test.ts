@@ -130,17 +130,17 @@ describe("DebertaV2Tokenizer call options", () => {
 
   it("lower-cases and splits at punctuation when tokenizer_config.json asks", async () => {
     const spm = readFileSync(path.join(DIR, "spm.model"));
-    const lower = new DebertaV2Tokenizer(spm, { do_lower_case: true });
+    const lower = DebertaV2Tokenizer.from_spm(spm, { do_lower_case: true });
     const upper = fixture.cases.find((x) => x.text === "MiXeD CaSe WoRdS")!;
     expect(lower.tokenize(upper.text)).toEqual(tokenizer.tokenize(upper.text.toLowerCase()));
-    const punct = new DebertaV2Tokenizer(spm, { split_by_punct: true });
+    const punct = DebertaV2Tokenizer.from_spm(spm, { split_by_punct: true });
     // Every chunk between punctuation is encoded on its own, so "world" after "!" gets a dummy prefix.
     expect(punct.tokenize("Hello,world")).toEqual([
       ...tokenizer.tokenize("Hello"),
       ...tokenizer.tokenize(","),
       ...tokenizer.tokenize("world"),
     ]);
-    expect(() => new DebertaV2Tokenizer(spm, { do_lower_case: "yes" })).toThrow(/do_lower_case/);
+    expect(() => DebertaV2Tokenizer.from_spm(spm, { do_lower_case: "yes" })).toThrow(/do_lower_case/);
   });
 
   it("reports a missing spm.model as a typed error", async () => {

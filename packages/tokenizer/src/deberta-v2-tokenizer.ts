@@ -26,6 +26,7 @@ import {
   type TokenizerConfig,
 } from "./tokenizer-config.js";
 import type { SequenceInput, TruncationParams } from "./tokenizer-core.js";
+import { parseUnigramTokenizerJson, UnigramJsonCore } from "./unigram-json.js";
 
 export interface DebertaV2TokenizerOptions {
   model_max_length?: number;
@@ -130,6 +131,24 @@ function buildAddedTokens(
   return tokens;
 }
 
+/** What encodes and decodes: the SentencePiece pipeline of spm.model, or a Unigram tokenizer.json. */
+export type DebertaV2Core = SpmCore | UnigramJsonCore;
+
+function asConfig(config: TokenizerConfig | Record<string, unknown>, file: string): TokenizerConfig {
+  return "raw" in config && "specialTokens" in config
+    ? (config as TokenizerConfig)
+    : parseTokenizerConfig(config, file);
+}
+
+function specialStrings(config: TokenizerConfig): Record<SpecialTokenKey, string> {
+  const strings = { ...V2_SPECIAL_TOKENS };
+  for (const key of SPECIAL_TOKEN_KEYS) {
+    const spec = config.specialTokens[key];
+    if (spec !== undefined) strings[key] = spec.content;
+  }
+  return strings;
+}
+
 export interface DebertaV2Tokenizer {
   /** Tokenizes one text (or pair), or a batch; see {@link TokenizerCallOptions}. */
   // biome-ignore lint/style/useShorthandFunctionType: merged with the class below to make instances callable.
@@ -153,46 +172,25 @@ export interface DebertaV2Tokenizer {
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface adds the call signature of the callable instance.
 export class DebertaV2Tokenizer {
-  declare readonly core: SpmCore;
+  declare readonly core: DebertaV2Core;
   declare readonly config: TokenizerConfig;
   declare model_max_length: number;
   declare padding_side: "right" | "left";
   declare truncation_side: "right" | "left";
   declare private readonly specialTokenStrings: Record<SpecialTokenKey, string>;
 
-  /**
-   * Builds the tokenizer from the bytes of `spm.model` and a parsed (or raw) tokenizer_config.json.
-   * Malformed bytes throw a `TokenizerError` naming `file` and the field at fault.
-   */
+  /** Puts the transformers API on an encoding core; see {@link from_pretrained} and the `from_*` builders. */
   constructor(
-    spmModel: Uint8Array,
+    core: DebertaV2Core,
     config: TokenizerConfig | Record<string, unknown> = {},
     options: DebertaV2TokenizerOptions = {},
-    file = "spm.model",
     configFile = "tokenizer_config.json",
   ) {
     const self = ((text: Parameters<DebertaV2Tokenizer>[0], callOptions?: TokenizerCallOptions) =>
       self.call_(text, callOptions)) as unknown as DebertaV2Tokenizer;
     Object.setPrototypeOf(self, new.target.prototype);
-    const parsed =
-      "raw" in config && "specialTokens" in config
-        ? (config as TokenizerConfig)
-        : parseTokenizerConfig(config, configFile);
-    const sp = new SentencePieceProcessor(parseSentencePieceModel(spmModel, file), file);
-    const strings = { ...V2_SPECIAL_TOKENS };
-    for (const key of SPECIAL_TOKEN_KEYS) {
-      const spec = parsed.specialTokens[key];
-      if (spec !== undefined) strings[key] = spec.content;
-    }
-    const added = buildAddedTokens(sp, parsed, strings, configFile);
-    const idOf = (key: SpecialTokenKey) => added.find((t) => t.content === strings[key])!.id;
-    const core = new SpmCore(sp, added, {
-      doLowerCase: options.do_lower_case ?? configFlag(parsed, "do_lower_case", configFile),
-      splitByPunct: options.split_by_punct ?? configFlag(parsed, "split_by_punct", configFile),
-      clsId: idOf("cls_token"),
-      sepId: idOf("sep_token"),
-    });
-    Object.assign(self, { core, config: parsed, specialTokenStrings: strings });
+    const parsed = asConfig(config, configFile);
+    Object.assign(self, { core, config: parsed, specialTokenStrings: specialStrings(parsed) });
     const maxLength = options.model_max_length;
     if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength <= 0)) {
       throw argumentError("model_max_length", `must be a positive integer, got ${maxLength}`);
@@ -204,7 +202,50 @@ export class DebertaV2Tokenizer {
     return self;
   }
 
-  /** Loads `spm.model` (+ `tokenizer_config.json`) from a folder or URL. */
+  /**
+   * From the bytes of `spm.model` and tokenizer_config.json (parsed or raw): transformers' original
+   * (SentencePiece) DebertaV2Tokenizer. Malformed bytes throw a `TokenizerError` naming `file` and the field.
+   */
+  static from_spm(
+    spmModel: Uint8Array,
+    config: TokenizerConfig | Record<string, unknown> = {},
+    options: DebertaV2TokenizerOptions = {},
+    file = "spm.model",
+    configFile = "tokenizer_config.json",
+  ): DebertaV2Tokenizer {
+    const parsed = asConfig(config, configFile);
+    const sp = new SentencePieceProcessor(parseSentencePieceModel(spmModel, file), file);
+    const strings = specialStrings(parsed);
+    const added = buildAddedTokens(sp, parsed, strings, configFile);
+    const idOf = (key: SpecialTokenKey) => added.find((t) => t.content === strings[key])!.id;
+    const core = new SpmCore(sp, added, {
+      doLowerCase: options.do_lower_case ?? configFlag(parsed, "do_lower_case", configFile),
+      splitByPunct: options.split_by_punct ?? configFlag(parsed, "split_by_punct", configFile),
+      clsId: idOf("cls_token"),
+      sepId: idOf("sep_token"),
+    });
+    return new DebertaV2Tokenizer(core, parsed, options, configFile);
+  }
+
+  /**
+   * From a parsed `tokenizer.json` (Unigram layout, as transformers 4.x and 5.x write for DeBERTa-v2/v3), followed
+   * exactly; tokenizer_config.json only adds the call defaults and special token names.
+   */
+  static from_tokenizer_json(
+    json: unknown,
+    config: TokenizerConfig | Record<string, unknown> = {},
+    options: DebertaV2TokenizerOptions = {},
+    file = "tokenizer.json",
+    configFile = "tokenizer_config.json",
+  ): DebertaV2Tokenizer {
+    const core = new UnigramJsonCore(parseUnigramTokenizerJson(json, file));
+    return new DebertaV2Tokenizer(core, config, options, configFile);
+  }
+
+  /**
+   * Loads a tokenizer from a folder or URL: `tokenizer.json` when there is one (what fine-tuned checkpoints
+   * ship), else `spm.model` (what `microsoft/deberta-v3-*` ship), plus `tokenizer_config.json`.
+   */
   static async from_pretrained(
     location: string,
     options: DebertaV2TokenizerOptions = {},
@@ -215,16 +256,33 @@ export class DebertaV2Tokenizer {
       configText === undefined ? {} : parseJsonFile(configText, configFile),
       configFile,
     );
+    const jsonFile = joinLocation(location, "tokenizer.json");
+    const jsonText = await readTextFile(jsonFile);
+    if (jsonText !== undefined) {
+      return DebertaV2Tokenizer.from_tokenizer_json(
+        parseJsonFile(jsonText, jsonFile),
+        config,
+        options,
+        jsonFile,
+        configFile,
+      );
+    }
     const spmFile = joinLocation(location, "spm.model");
     const bytes = await readBinaryFile(spmFile);
     if (bytes === undefined) {
-      throw new TokenizerError("TOKENIZER_FILE_MISSING", `${location} holds no spm.model`, { file: spmFile });
+      throw new TokenizerError(
+        "TOKENIZER_FILE_MISSING",
+        `${location} holds neither tokenizer.json nor spm.model`,
+        {
+          file: spmFile,
+        },
+      );
     }
-    return new DebertaV2Tokenizer(bytes, config, options, spmFile, configFile);
+    return DebertaV2Tokenizer.from_spm(bytes, config, options, spmFile, configFile);
   }
 
-  private specialTokenId(key: SpecialTokenKey): number {
-    return this.core.tokenToId(this.specialTokenStrings[key])!;
+  private specialTokenId(key: SpecialTokenKey): number | null {
+    return this.core.tokenToId(this.specialTokenStrings[key]) ?? null;
   }
 
   get cls_token(): string {
@@ -248,25 +306,25 @@ export class DebertaV2Tokenizer {
   get eos_token(): string {
     return this.specialTokenStrings.eos_token;
   }
-  get cls_token_id(): number {
+  get cls_token_id(): number | null {
     return this.specialTokenId("cls_token");
   }
-  get sep_token_id(): number {
+  get sep_token_id(): number | null {
     return this.specialTokenId("sep_token");
   }
-  get pad_token_id(): number {
+  get pad_token_id(): number | null {
     return this.specialTokenId("pad_token");
   }
-  get unk_token_id(): number {
+  get unk_token_id(): number | null {
     return this.specialTokenId("unk_token");
   }
-  get mask_token_id(): number {
+  get mask_token_id(): number | null {
     return this.specialTokenId("mask_token");
   }
-  get bos_token_id(): number {
+  get bos_token_id(): number | null {
     return this.specialTokenId("bos_token");
   }
-  get eos_token_id(): number {
+  get eos_token_id(): number | null {
     return this.specialTokenId("eos_token");
   }
 
@@ -289,7 +347,7 @@ export class DebertaV2Tokenizer {
 
   get_vocab(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [piece, id] of this.core.sp.pieceToId) out[piece] = id;
+    for (const [piece, id] of this.core.pieceToId) out[piece] = id;
     for (const t of this.core.addedTokens) out[t.content] = t.id;
     return out;
   }
@@ -309,7 +367,13 @@ export class DebertaV2Tokenizer {
   convert_tokens_to_ids(tokens: string): number;
   convert_tokens_to_ids(tokens: readonly string[]): number[];
   convert_tokens_to_ids(tokens: string | readonly string[]): number | number[] {
-    const one = (token: string): number => this.core.tokenToId(token) ?? this.unk_token_id;
+    const unk = this.unk_token_id;
+    const one = (token: string): number => {
+      const id = this.core.tokenToId(token) ?? unk;
+      if (id === null)
+        throw argumentError("tokens", `"${token}" is not in the vocabulary and there is no unk_token`);
+      return id;
+    };
     return typeof tokens === "string" ? one(tokens) : tokens.map(one);
   }
 
@@ -358,7 +422,10 @@ export class DebertaV2Tokenizer {
     const splitWords = options.is_split_into_words ?? false;
     const { batch, isBatched } = toBatch(text, splitWords, "text");
     let pairs: SequenceInput[] | undefined;
-    if (options.text_pair !== undefined && options.text_pair !== null) {
+    // transformers' fast tokenizers (what a tokenizer.json loads as) encode a single text with an empty
+    // text_pair as a single text (`if text_pair`); the original SentencePiece tokenizer keeps the pair.
+    const dropEmptyPair = this.core instanceof UnigramJsonCore && options.text_pair === "";
+    if (options.text_pair !== undefined && options.text_pair !== null && !dropEmptyPair) {
       const pair = toBatch(options.text_pair, splitWords, "text_pair");
       if (pair.isBatched !== isBatched || pair.batch.length !== batch.length) {
         throw argumentError(

@@ -83,6 +83,10 @@ export class SpmCore {
     };
   }
 
+  get pieceToId(): ReadonlyMap<string, number> {
+    return this.sp.pieceToId;
+  }
+
   get vocabSize(): number {
     let size = this.sp.model.pieces.length;
     for (const id of this.addedById.keys()) if (id >= size) size = id + 1;
