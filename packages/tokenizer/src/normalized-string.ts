@@ -68,20 +68,41 @@ export class NormalizedString {
     this.ends = ends.concat(this.ends.slice(to));
   }
 
-  /** `replace(pattern, content)`: every match becomes `content`, each new character spanning the match's last. */
+  /**
+   * `replace(pattern, content)`: every match becomes `content`, each new character spanning the last unit of
+   * the match (tokenizers inserts them after removing the match). One pass, linear in the text.
+   */
   replace(pattern: RegExp, content: string): void {
-    const matches = [...this.text.matchAll(pattern)].filter((m) => m[0].length > 0);
-    const contentChars = [...content];
-    for (let i = matches.length - 1; i >= 0; i--) {
-      const m = matches[i]!;
-      const removed = [...m[0]].length;
-      this.transform(
-        contentChars.map((c) => [c, 1] as const),
-        m.index,
-        m.index + m[0].length,
-        removed,
-      );
+    pattern.lastIndex = 0;
+    if (!pattern.test(this.text)) return;
+    pattern.lastIndex = 0;
+    let text = "";
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let copied = 0;
+    for (const m of this.text.matchAll(pattern)) {
+      if (m[0].length === 0) continue;
+      const at = m.index;
+      text += this.text.slice(copied, at) + content;
+      for (let i = copied; i < at; i++) {
+        starts.push(this.starts[i]!);
+        ends.push(this.ends[i]!);
+      }
+      const last = at + m[0].length - 1;
+      for (let k = 0; k < content.length; k++) {
+        starts.push(this.starts[last]!);
+        ends.push(this.ends[last]!);
+      }
+      copied = at + m[0].length;
     }
+    text += this.text.slice(copied);
+    for (let i = copied; i < this.text.length; i++) {
+      starts.push(this.starts[i]!);
+      ends.push(this.ends[i]!);
+    }
+    this.text = text;
+    this.starts = starts;
+    this.ends = ends;
   }
 
   /** Removes leading and/or trailing whitespace. */
@@ -124,26 +145,8 @@ export class NormalizedString {
     if (charsmap.isEmpty) return;
     const edits: [string, number][] = [];
     let modified = false;
-    const encoder = new TextEncoder();
-    const decoder = new TextDecoder();
-    const rule = (part: string): string | undefined => {
-      const bytes = encoder.encode(part);
-      let found: string | undefined;
-      charsmap.prefixSearch(bytes, 0, bytes.length, (_, value) => {
-        found = decoder.decode(charsmap.replacement(value));
-        return false;
-      });
-      return found;
-    };
-    for (const { segment } of graphemes().segment(this.text)) {
-      if (encoder.encode(segment).length < 6) {
-        const norm = rule(segment);
-        if (norm !== undefined) {
-          modified = true;
-          replaceRun(edits, segment, norm);
-          continue;
-        }
-      }
+    const rule = (part: string) => charsmap.firstRule(part);
+    const perChar = (segment: string) => {
       for (const c of segment) {
         const norm = rule(c);
         if (norm !== undefined) {
@@ -151,9 +154,60 @@ export class NormalizedString {
           replaceRun(edits, c, norm);
         } else edits.push([c, 0]);
       }
+    };
+    const grapheme = (segment: string) => {
+      if (utf8Length(segment) < 6) {
+        const norm = rule(segment);
+        if (norm !== undefined) {
+          modified = true;
+          replaceRun(edits, segment, norm);
+          return;
+        }
+      }
+      perChar(segment);
+    };
+    // Printable ASCII next to printable ASCII is a grapheme of its own, so only the windows around other
+    // characters (with one ASCII character on each side, which they may join) go through Intl.Segmenter.
+    // Grapheme rules only look inside such a window (regional-indicator pairs, emoji ZWJ sequences, marks).
+    const text = this.text;
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      if (isPlainAscii(text.charCodeAt(i)) && (i + 1 >= n || isPlainAscii(text.charCodeAt(i + 1)))) {
+        grapheme(text[i]!);
+        i++;
+        continue;
+      }
+      let end = i + 1;
+      while (
+        end < n &&
+        !(isPlainAscii(text.charCodeAt(end)) && (end + 1 >= n || isPlainAscii(text.charCodeAt(end + 1))))
+      )
+        end++;
+      for (const { segment } of graphemes().segment(text.slice(i, end))) grapheme(segment);
+      i = end;
     }
     if (modified) this.transform(edits);
   }
+}
+
+/** Printable ASCII (space to tilde): never joins a grapheme with a neighbour (CR LF and controls may). */
+function isPlainAscii(c: number): boolean {
+  return c >= 0x20 && c < 0x7f;
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 const WHITESPACE = /\p{White_Space}/u;

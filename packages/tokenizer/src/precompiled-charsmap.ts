@@ -6,6 +6,9 @@
 // root, then p ^= c, check label(units[p]) == c, p ^= offset(units[p]); a leaf at p has its value at units[p].
 import { TokenizerError } from "./errors.js";
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 /** A parsed charsmap. Every index it follows is checked, so a malformed one is a typed error. */
 export class PrecompiledCharsmap {
   private readonly units: Uint32Array;
@@ -91,6 +94,41 @@ export class PrecompiledCharsmap {
     out = this.replacements.subarray(value, end);
     this.cache.set(value, out);
     return out;
+  }
+
+  private readonly firstRuleCache = new Map<string, string | null>();
+
+  /**
+   * tokenizers' `Precompiled::transform`: the replacement of the first (shortest) key that is a prefix of
+   * `part`, or undefined. Results are cached per string (graphemes repeat).
+   */
+  firstRule(part: string): string | undefined {
+    if (part.length === 1 && part.charCodeAt(0) < 0x80) {
+      const code = part.charCodeAt(0);
+      if (this.asciiRules === undefined) {
+        this.asciiRules = [];
+        for (let c = 0; c < 0x80; c++) this.asciiRules.push(this.lookupFirstRule(String.fromCharCode(c)));
+      }
+      return this.asciiRules[code] ?? undefined;
+    }
+    const cached = this.firstRuleCache.get(part);
+    if (cached !== undefined) return cached ?? undefined;
+    const found = this.lookupFirstRule(part);
+    if (this.firstRuleCache.size >= 65_536) this.firstRuleCache.clear();
+    this.firstRuleCache.set(part, found);
+    return found ?? undefined;
+  }
+
+  private asciiRules: (string | null)[] | undefined;
+
+  private lookupFirstRule(part: string): string | null {
+    const bytes = encoder.encode(part);
+    let found: string | null = null;
+    this.prefixSearch(bytes, 0, bytes.length, (_, value) => {
+      found = decoder.decode(this.replacement(value));
+      return false;
+    });
+    return found;
   }
 
   /** SentencePiece's rule for a position: the longest matching key, as [length, replacement] (length 0: none). */

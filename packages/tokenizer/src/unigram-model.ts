@@ -64,8 +64,22 @@ export class UnigramModel {
     this.unkScore = min - UNK_PENALTY;
   }
 
-  /** Segments one pre-token. */
-  tokenize(word: string): UnigramToken[] {
+  /** Segmentations of recent short pre-tokens (words repeat); cleared when it grows past its bound. */
+  private readonly cache = new Map<string, readonly UnigramToken[]>();
+
+  /** Segments one pre-token. The result is shared with the cache: read it, do not change it. */
+  tokenize(word: string): readonly UnigramToken[] {
+    if (word.length > 64) return this.segment(word);
+    let tokens = this.cache.get(word);
+    if (tokens === undefined) {
+      tokens = this.segment(word);
+      if (this.cache.size >= 100_000) this.cache.clear();
+      this.cache.set(word, tokens);
+    }
+    return tokens;
+  }
+
+  private segment(word: string): UnigramToken[] {
     const { bytes, utf16 } = toUtf8(word);
     const size = bytes.length;
     const best = new Float64Array(size + 1);
