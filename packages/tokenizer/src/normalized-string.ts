@@ -145,22 +145,32 @@ export class NormalizedString {
     if (charsmap.isEmpty) return;
     const edits: [string, number][] = [];
     let modified = false;
+    const text = this.text;
+    // Edits are only written from the first change on: `at` is the text position being looked at, and the
+    // unchanged characters before the first change are filled in when it happens.
+    let at = 0;
+    const change = (part: string, norm: string) => {
+      if (!modified) {
+        modified = true;
+        for (const c of text.slice(0, at)) edits.push([c, 0]);
+      }
+      replaceRun(edits, part, norm);
+    };
     const rule = (part: string) => charsmap.firstRule(part);
     const perChar = (segment: string) => {
       for (const c of segment) {
         const norm = rule(c);
-        if (norm !== undefined) {
-          modified = true;
-          replaceRun(edits, c, norm);
-        } else edits.push([c, 0]);
+        if (norm !== undefined) change(c, norm);
+        else if (modified) edits.push([c, 0]);
+        at += c.length;
       }
     };
     const grapheme = (segment: string) => {
       if (utf8Length(segment) < 6) {
         const norm = rule(segment);
         if (norm !== undefined) {
-          modified = true;
-          replaceRun(edits, segment, norm);
+          change(segment, norm);
+          at += segment.length;
           return;
         }
       }
@@ -169,12 +179,15 @@ export class NormalizedString {
     // Printable ASCII next to printable ASCII is a grapheme of its own, so only the windows around other
     // characters (with one ASCII character on each side, which they may join) go through Intl.Segmenter.
     // Grapheme rules only look inside such a window (regional-indicator pairs, emoji ZWJ sequences, marks).
-    const text = this.text;
     const n = text.length;
     let i = 0;
     while (i < n) {
-      if (isPlainAscii(text.charCodeAt(i)) && (i + 1 >= n || isPlainAscii(text.charCodeAt(i + 1)))) {
-        grapheme(text[i]!);
+      const code = text.charCodeAt(i);
+      if (isPlainAscii(code) && (i + 1 >= n || isPlainAscii(text.charCodeAt(i + 1)))) {
+        const norm = charsmap.asciiRule(code);
+        if (norm !== undefined) change(text[i]!, norm);
+        else if (modified) edits.push([text[i]!, 0]);
+        at++;
         i++;
         continue;
       }

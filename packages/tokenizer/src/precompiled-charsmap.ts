@@ -103,14 +103,7 @@ export class PrecompiledCharsmap {
    * `part`, or undefined. Results are cached per string (graphemes repeat).
    */
   firstRule(part: string): string | undefined {
-    if (part.length === 1 && part.charCodeAt(0) < 0x80) {
-      const code = part.charCodeAt(0);
-      if (this.asciiRules === undefined) {
-        this.asciiRules = [];
-        for (let c = 0; c < 0x80; c++) this.asciiRules.push(this.lookupFirstRule(String.fromCharCode(c)));
-      }
-      return this.asciiRules[code] ?? undefined;
-    }
+    if (part.length === 1 && part.charCodeAt(0) < 0x80) return this.asciiRule(part.charCodeAt(0));
     const cached = this.firstRuleCache.get(part);
     if (cached !== undefined) return cached ?? undefined;
     const found = this.lookupFirstRule(part);
@@ -120,6 +113,15 @@ export class PrecompiledCharsmap {
   }
 
   private asciiRules: (string | null)[] | undefined;
+
+  /** {@link firstRule} of one ASCII character, from a table. */
+  asciiRule(code: number): string | undefined {
+    if (this.asciiRules === undefined) {
+      this.asciiRules = [];
+      for (let c = 0; c < 0x80; c++) this.asciiRules.push(this.lookupFirstRule(String.fromCharCode(c)));
+    }
+    return this.asciiRules[code] ?? undefined;
+  }
 
   private lookupFirstRule(part: string): string | null {
     const bytes = encoder.encode(part);

@@ -288,20 +288,23 @@ export class UnigramJsonCore {
       const words: [number, number][] = [];
       if (meta === undefined) words.push([0, s.text.length]);
       else {
-        s.replace(/ /g, meta.replacement);
+        // Each space becomes the replacement with the space's own span: a one-unit replacement keeps the spans.
+        if (meta.replacement.length === 1) s.text = s.text.replaceAll(" ", meta.replacement);
+        else s.replace(/ /g, meta.replacement);
         const prepend =
           meta.prependScheme === "always" ||
           (meta.prependScheme === "first" && segment.start === 0 && fixedWord === false);
         if (prepend && !s.text.startsWith(meta.replacement)) s.prepend(meta.replacement);
         if (!meta.split) words.push([0, s.text.length]);
         else {
+          // MergedWithNext: each replacement starts a word.
+          const r = meta.replacement;
           let start = 0;
-          for (let i = 1; i <= s.text.length; i++) {
-            if (i === s.text.length || s.text.startsWith(meta.replacement, i)) {
-              if (i > start) words.push([start, i]);
-              start = i;
-            }
+          for (let i = s.text.indexOf(r, 1); i !== -1; i = s.text.indexOf(r, i + r.length)) {
+            if (i > start) words.push([start, i]);
+            start = i;
           }
+          if (s.text.length > start) words.push([start, s.text.length]);
         }
       }
       for (const [ws, we] of words) {
