@@ -10,8 +10,18 @@ export {
   type TokenizerCallOptions,
   type TruncationOption,
 } from "./deberta-tokenizer.js";
+export { DebertaV2Tokenizer, type DebertaV2TokenizerOptions } from "./deberta-v2-tokenizer.js";
 export type { Encoding } from "./encoding.js";
 export { TokenizerError, type TokenizerErrorCode } from "./errors.js";
+export {
+  type NormalizerSpec,
+  type PieceType,
+  parseSentencePieceModel,
+  type SentencePiece,
+  type SentencePieceModel,
+  type TrainerSpec,
+} from "./sentencepiece-model.js";
+export { SentencePieceProcessor } from "./sentencepiece-processor.js";
 export { parseTokenizerConfig, type TokenizerConfig } from "./tokenizer-config.js";
 export { TokenizerCore, type TruncationStrategy } from "./tokenizer-core.js";
 export { parseTokenizerJson, type TokenizerSpec } from "./tokenizer-json.js";

@@ -18,7 +18,21 @@ export function joinLocation(base: string, file: string): string {
  * Reads a text file from a local path (Node) or a URL (fetch). Resolves `undefined` when the file does
  * not exist, so callers can fall back to another layout; other failures throw a typed error.
  */
-export async function readTextFile(location: string): Promise<string | undefined> {
+export function readTextFile(location: string): Promise<string | undefined> {
+  return readFileAs(location, "text");
+}
+
+/** Reads a binary file (such as `spm.model`) like {@link readTextFile}. */
+export function readBinaryFile(location: string): Promise<Uint8Array | undefined> {
+  return readFileAs(location, "binary");
+}
+
+async function readFileAs(location: string, mode: "text"): Promise<string | undefined>;
+async function readFileAs(location: string, mode: "binary"): Promise<Uint8Array | undefined>;
+async function readFileAs(
+  location: string,
+  mode: "text" | "binary",
+): Promise<string | Uint8Array | undefined> {
   if (isUrl(location)) {
     let response: Response;
     try {
@@ -39,7 +53,7 @@ export async function readTextFile(location: string): Promise<string | undefined
         },
       );
     }
-    return response.text();
+    return mode === "text" ? response.text() : new Uint8Array(await response.arrayBuffer());
   }
   let fs: typeof import("node:fs/promises");
   try {
@@ -55,7 +69,9 @@ export async function readTextFile(location: string): Promise<string | undefined
     );
   }
   try {
-    return await fs.readFile(location, "utf8");
+    return mode === "text"
+      ? await fs.readFile(location, "utf8")
+      : new Uint8Array(await fs.readFile(location));
   } catch (cause) {
     const code = (cause as { code?: string }).code;
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;

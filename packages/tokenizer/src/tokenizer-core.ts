@@ -184,7 +184,7 @@ export class TokenizerCore {
 }
 
 /** tokenizers' `truncate_encodings`: how many tokens each side keeps, and the overflowing windows. */
-function truncatePair(
+export function truncatePair(
   a: Encoding,
   b: Encoding | undefined,
   params: TruncationParams,

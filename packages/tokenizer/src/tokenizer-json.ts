@@ -15,11 +15,11 @@ export interface TokenizerSpec {
 
 type Json = Record<string, unknown>;
 
-function invalid(file: string, key: string, message: string): TokenizerError {
+export function invalid(file: string, key: string, message: string): TokenizerError {
   return new TokenizerError("TOKENIZER_FILE_INVALID", `${file}: \`${key}\` ${message}`, { file, key });
 }
 
-function unsupported(file: string, key: string, what: string): TokenizerError {
+export function unsupported(file: string, key: string, what: string): TokenizerError {
   return new TokenizerError(
     "TOKENIZER_UNSUPPORTED",
     `${file}: \`${key}\` is ${what}, which @deberta/tokenizer does not implement (it implements byte-level BPE: ` +
@@ -32,12 +32,12 @@ function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function expectObject(value: unknown, file: string, key: string): Json {
+export function expectObject(value: unknown, file: string, key: string): Json {
   if (!isObject(value)) throw invalid(file, key, `must be an object, got ${describe(value)}`);
   return value;
 }
 
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   return typeof value === "string" ? `the string "${value}"` : typeof value;
@@ -56,7 +56,13 @@ function typeId(value: unknown, file: string, key: string): number {
   return value;
 }
 
-function optionalBoolean(obj: Json, name: string, fallback: boolean, file: string, key: string): boolean {
+export function optionalBoolean(
+  obj: Json,
+  name: string,
+  fallback: boolean,
+  file: string,
+  key: string,
+): boolean {
   const value = obj[name];
   if (value === undefined || value === null) return fallback;
   if (typeof value !== "boolean")
@@ -132,7 +138,7 @@ function parseModel(value: unknown, file: string): BpeModel {
   );
 }
 
-function parseAddedTokens(value: unknown, file: string): AddedToken[] {
+export function parseAddedTokens(value: unknown, file: string): AddedToken[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw invalid(file, "added_tokens", `must be an array, got ${describe(value)}`);
   return value.map((raw, i) => {
