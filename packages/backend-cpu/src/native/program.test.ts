@@ -163,7 +163,7 @@ describe.skipIf(loaded.addon === undefined)(
 );
 
 describe.skipIf(loaded.addon === undefined)(
-  "the native engine records ops and runs them as programs",
+  "the native engine records ops and runs them as programs (skipped where the addon is not built)",
   async () => {
     const backend = await createCpuBackend({ engine: "native", threads: 2 });
     const js = new CpuBackend({ gemm: jsGemm });
