@@ -56,10 +56,19 @@ function emulate(harness: string, kernel: string): void {
 
 const skipped = reason === undefined ? "" : ` — skipped: ${reason}`;
 
+// Each case compiles the kernel with AddressSanitizer and runs one std::thread per emulated CUDA thread: on
+// CI's 2 cores, beside every other package's tests, the mma case took 139 s and the tiled one 69 s. The limit
+// leaves room for that; nothing here asserts on time.
+const EMULATION_TIMEOUT_MS = 900_000;
+
 describe("disentangled attention kernels, emulated on the CPU", () => {
-  it.skipIf(reason !== undefined)(`tiled: matches the float64 reference on every case${skipped}`, () => {
-    emulate("attention-emulation.cc", "disentangled_attention");
-  });
+  it.skipIf(reason !== undefined)(
+    `tiled: matches the float64 reference on every case${skipped}`,
+    () => {
+      emulate("attention-emulation.cc", "disentangled_attention");
+    },
+    EMULATION_TIMEOUT_MS,
+  );
 
   // The tensor-core kernel with mma.sync emulated by PTX's documented fragment layout (test/emulation/common.cuh),
   // float16 and bfloat16, against the reference from the same storage-rounded q' / v'.
@@ -68,6 +77,6 @@ describe("disentangled attention kernels, emulated on the CPU", () => {
     () => {
       emulate("attention-mma-emulation.cc", "disentangled_attention_mma");
     },
-    120_000,
+    EMULATION_TIMEOUT_MS,
   );
 });
