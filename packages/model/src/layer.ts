@@ -1,43 +1,22 @@
 // One DeBERTa layer: a = Attention(x);  out = LayerNorm(W_out · act(W_in · a + b_in) + b_out + a).
 import type { DebertaConfig } from "@deberta/config";
-import type { Activation, TensorHandle } from "@deberta/tensor";
-import { activationOf } from "./activation.js";
+import type { TensorHandle } from "@deberta/tensor";
 import { DebertaAttention } from "./attention.js";
 import type { AttentionTerms, RelativeIndices } from "./attention-terms.js";
+import { FeedForward } from "./feed-forward.js";
 import type { Ops } from "./ops.js";
 import type { WeightBinder } from "./weights.js";
 
 export class DebertaLayer {
   private constructor(
-    private readonly config: DebertaConfig,
-    private readonly activation: Activation,
     readonly attention: DebertaAttention,
-    private readonly intermediate: { weight: TensorHandle; bias: TensorHandle },
-    private readonly output: { weight: TensorHandle; bias: TensorHandle },
-    private readonly norm: { weight: TensorHandle; bias: TensorHandle },
+    private readonly feedForward: FeedForward,
   ) {}
 
   static load(w: WeightBinder, config: DebertaConfig, index: number): DebertaLayer {
     const p = `encoder.layer.${index}`;
-    const h = config.hidden_size;
-    const i = config.intermediate_size;
-    return new DebertaLayer(
-      config,
-      activationOf(config.hidden_act, "hidden_act"),
-      DebertaAttention.load(w, config, p),
-      {
-        weight: w.take(`${p}.intermediate.dense.weight`, [i, h], { linear: true }),
-        bias: w.take(`${p}.intermediate.dense.bias`, [i]),
-      },
-      {
-        weight: w.take(`${p}.output.dense.weight`, [h, i], { linear: true }),
-        bias: w.take(`${p}.output.dense.bias`, [h]),
-      },
-      {
-        weight: w.take(`${p}.output.LayerNorm.weight`, [h]),
-        bias: w.take(`${p}.output.LayerNorm.bias`, [h]),
-      },
-    );
+    const attention = DebertaAttention.load(w, config, p);
+    return new DebertaLayer(attention, FeedForward.load(w, p, config));
   }
 
   forward(
@@ -49,24 +28,8 @@ export class DebertaLayer {
     termIndices?: RelativeIndices,
   ): { output: TensorHandle; probs?: TensorHandle; terms?: AttentionTerms } {
     const attention = this.attention.forward(ops, x, mask, rel, returnProbs, termIndices);
-    const inner = ops.linear(
-      attention.output,
-      this.intermediate.weight,
-      this.intermediate.bias,
-      this.activation,
-    );
-    const projected = ops.linear(inner, this.output.weight, this.output.bias);
-    ops.free(inner);
-    const output = ops.layerNorm(
-      projected,
-      this.norm.weight,
-      this.norm.bias,
-      this.config.layer_norm_eps,
-      attention.output,
-    );
-    ops.free(projected, attention.output);
     return {
-      output,
+      output: this.feedForward.forward(ops, attention.output),
       ...(attention.probs === undefined ? {} : { probs: attention.probs }),
       ...(attention.terms === undefined ? {} : { terms: attention.terms }),
     };
