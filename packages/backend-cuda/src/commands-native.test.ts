@@ -16,10 +16,13 @@ const work = mkdtempSync(path.join(tmpdir(), "deberta-cuda-commands-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 let harness: string | undefined;
+// Built with AddressSanitizer + UndefinedBehaviorSanitizer (any report fatal) where the compiler has their
+// runtimes, as the CPU addon's sanitizer run; plainly otherwise.
+const SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-g"];
 function build(): string {
   if (harness !== undefined) return harness;
-  harness = path.join(work, "harness");
-  execFileSync(cxx, [
+  const out = path.join(work, "harness");
+  const args = [
     "-std=c++17",
     "-fno-exceptions",
     "-Wall",
@@ -28,8 +31,10 @@ function build(): string {
     path.join(root, "native", "commands.cc"),
     path.join(root, "test", "native", "commands-harness.cc"),
     "-o",
-    harness,
-  ]);
+    out,
+  ];
+  if (spawnSync(cxx, [...SANITIZE, ...args]).status !== 0) execFileSync(cxx, args);
+  harness = out;
   return harness;
 }
 
@@ -37,7 +42,8 @@ function run(list: CommandList, mode: number, id: number, failAt?: number): stri
   const file = path.join(work, `list-${mode}-${id}-${failAt ?? 0}.bin`);
   writeFileSync(file, list.encoded());
   const args = [file, String(mode), String(id), ...(failAt === undefined ? [] : [String(failAt)])];
-  return execFileSync(build(), args, { encoding: "utf8" }).trim().split("\n");
+  const env = { ...process.env, ASAN_OPTIONS: "detect_leaks=0:halt_on_error=1" };
+  return execFileSync(build(), args, { encoding: "utf8", env }).trim().split("\n");
 }
 
 const origin = { op: "t", what: "t" };
