@@ -63,9 +63,15 @@ export interface FusedOps {
    * q' = (q + q_bias) * scale. The c2p / p2c terms are read by relative index inside the score
    * computation; no [B, H, L, 2L] tensor is needed. Returns the context [B, L, heads * headSize] and,
    * when asked, the probabilities [B, heads, L, L].
+   *
+   * DeBERTa-v2 adds two optional inputs: kBias [heads * headSize], added to the keys (k = k + k_bias, in
+   * every term), and relativeIndex, int32 [2L - 1], the row δ(i, j) = relativeIndex[i - j + L - 1] of
+   * posKey / posQuery to read instead of clamp(i - j + span, ...) — v2's log buckets, already shifted by
+   * span and clamped to [0, 2 span) by the caller. A backend that lists this op must honour both; an
+   * index outside [0, 2 span) is an error where the backend can check it (CPU) and clamped where it cannot.
    */
   disentangledAttention: {
-    inputs: { qkv: H; qBias: H; vBias: H; mask: H; posKey?: H; posQuery?: H };
+    inputs: { qkv: H; qBias: H; vBias: H; mask: H; posKey?: H; posQuery?: H; kBias?: H; relativeIndex?: H };
     attrs: { numHeads: number; scale: number; span: number; returnProbs: boolean };
     output: { context: H; probs?: H };
   };

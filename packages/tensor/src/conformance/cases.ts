@@ -73,6 +73,7 @@ function attention(
   c2p: boolean,
   p2c: boolean,
   mask3d = false,
+  v2 = false,
 ) {
   const inputs: ConformanceCase["inputs"] = {
     qkv: f(b, len, heads * 3 * hs),
@@ -82,6 +83,12 @@ function attention(
   };
   if (c2p) inputs.posKey = f(heads, 2 * span, hs);
   if (p2c) inputs.posQuery = f(heads, 2 * span, hs);
+  if (v2) {
+    // DeBERTa-v2: a key bias, and any table of rows (log buckets in a model; arbitrary rows test that
+    // kernels read the table rather than assume a closed form).
+    inputs.kBias = f(heads * hs);
+    inputs.relativeIndex = { shape: [2 * len - 1], dtype: "int32", fill: { int: [0, 2 * span] } };
+  }
   return inputs;
 }
 
@@ -213,6 +220,24 @@ export const conformanceCases: readonly ConformanceCase[] = [
     "disentangledAttention",
     attention(2, 6, 4, 3, 6, false, false),
     { numHeads: 4, scale: 0.5, span: 6, returnProbs: true },
+  ),
+  fused(
+    "disentangledAttention v2 key bias and relative index table",
+    "disentangledAttention",
+    attention(2, 9, 3, 4, 4, true, true, false, true),
+    { numHeads: 3, scale: 1 / Math.sqrt(12), span: 4, returnProbs: true },
+  ),
+  fused(
+    "disentangledAttention v2 p2c only, 3-D mask",
+    "disentangledAttention",
+    attention(1, 7, 2, 5, 3, false, true, true, true),
+    { numHeads: 2, scale: 0.3, span: 3, returnProbs: true },
+  ),
+  fused(
+    "disentangledAttention v2 c2p only, long",
+    "disentangledAttention",
+    attention(1, 70, 2, 8, 16, true, false, false, true),
+    { numHeads: 2, scale: 0.25, span: 16, returnProbs: false },
   ),
 ];
 

@@ -296,6 +296,8 @@ export function disentangledAttention(
   heads: number,
   scale: number,
   span: number,
+  kBias?: HostTensor,
+  relativeIndex?: HostTensor,
 ): { context: HostTensor; probs: HostTensor } {
   const [B, L, W] = qkv.shape as [number, number, number];
   const hs = W / (3 * heads);
@@ -308,11 +310,13 @@ export function disentangledAttention(
       for (let i = 0; i < L; i++) {
         const scores = new Array<number>(L);
         for (let j = 0; j < L; j++) {
-          const delta = Math.min(Math.max(i - j + span, 0), 2 * span - 1);
+          const delta = relativeIndex
+            ? relativeIndex.data[i - j + L - 1]!
+            : Math.min(Math.max(i - j + span, 0), 2 * span - 1);
           let s = 0;
           for (let d = 0; d < hs; d++) {
             const q = (at(b, i, h, 0, d) + qBias.data[h * hs + d]!) * scale;
-            const k = at(b, j, h, 1, d);
+            const k = at(b, j, h, 1, d) + (kBias ? kBias.data[h * hs + d]! : 0);
             s += q * k;
             if (posKey) s += q * posKey.data[(h * 2 * span + delta) * hs + d]!;
             if (posQuery) s += k * posQuery.data[(h * 2 * span + delta) * hs + d]!;

@@ -138,6 +138,8 @@ function evaluateOracle(c: ConformanceCase, x: Record<string, HostTensor | HostT
         num("numHeads"),
         num("scale"),
         num("span"),
+        x.kBias as HostTensor | undefined,
+        x.relativeIndex as HostTensor | undefined,
       );
       return attr.returnProbs ? [r.context, r.probs] : [r.context];
     }
