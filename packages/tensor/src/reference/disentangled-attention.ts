@@ -48,9 +48,11 @@ function tableRelativeIndex(
   transposed: boolean,
 ): TensorHandle {
   if (table.shape.length !== 1 || table.shape[0] !== 2 * length - 1) {
-    throw shapeError("disentangledAttention", `relativeIndex must be [2 * length - 1] = [${2 * length - 1}]`, [
-      table.shape,
-    ]);
+    throw shapeError(
+      "disentangledAttention",
+      `relativeIndex must be [2 * length - 1] = [${2 * length - 1}]`,
+      [table.shape],
+    );
   }
   const rows = new Int32Array(batch * heads * length * length);
   for (let p = 0; p < batch * heads; p++) {
@@ -62,12 +64,19 @@ function tableRelativeIndex(
   }
   const run = backend.run.bind(backend);
   const column = s.keep(
-    run("reshape", { x: s.keep(run("cast", { x: table }, { to: "float32" })) }, { shape: [2 * length - 1, 1] }),
+    run(
+      "reshape",
+      { x: s.keep(run("cast", { x: table }, { to: "float32" })) },
+      { shape: [2 * length - 1, 1] },
+    ),
   );
   const picked = s.keep(
     run(
       "gather",
-      { table: column, indices: s.keep(backend.upload(new Tensor("int32", rows, [batch, heads, length, length]))) },
+      {
+        table: column,
+        indices: s.keep(backend.upload(new Tensor("int32", rows, [batch, heads, length, length]))),
+      },
       {},
     ),
   );
