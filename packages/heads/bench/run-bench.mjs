@@ -167,6 +167,15 @@ export function runBenchmark({
       output: spec.output,
       realTokensOnly: spec.realTokensOnly,
       maxAbsDiffLimit: maxAbsDiff,
+      // The scale the differences are read against: the largest |value| of ours' compared output.
+      oursMaxAbsOutput: Object.fromEntries(
+        timing.flatMap(({ threads, results }) =>
+          Object.entries(results.ours?.configs ?? {}).map(([c, v]) => [
+            `${threads} thread(s), ${c}`,
+            v.maxAbsOutput,
+          ]),
+        ),
+      ),
       ok: failures.length === 0 ? (compared ? true : null) : false,
       ...(compared
         ? {}
