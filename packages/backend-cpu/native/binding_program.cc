@@ -194,10 +194,11 @@ struct Decoder {
         const int64_t batch = r.dim(), length = r.integer(0, 1 << 16), heads = r.integer(0, 1 << 16),
                       hs = r.integer(0, 1 << 16), span = r.integer(0, kMaxDim / 4);
         const double scale = r.real();
+        const int64_t kb = index(), table = index();
         if (!r.ok) return fail(ERR_ARGUMENT);
         const int64_t rows = batch * length;
         if (rows > kMaxDim || heads * hs > kMaxDim || batch * heads * length > kMaxDim ||
-            ((pk >= 0 || pq >= 0) && span < 1))
+            ((pk >= 0 || pq >= 0) && span < 1) || (table >= 0 && length < 1))
           return fail(ERR_SHAPE);
         c->in[0] = f32(qkv, 0, rows * heads * 3 * hs);
         c->in[1] = f32(qb, 0, heads * hs);
@@ -207,6 +208,15 @@ struct Decoder {
         c->in[4] = f32(pq, 0, heads * 2 * span * hs, true);
         c->out[0] = f32(ctx, 0, rows * heads * hs);
         c->out[1] = f32(probs, 0, batch * heads * length * length, true);
+        c->in[5] = f32(kb, 0, heads * hs, true);
+        if (table >= 0) {
+          // The kernel reads posKey / posQuery rows at these entries: each must be one of the 2 * span rows.
+          // (attention.cc checks its own copy again when the command runs.)
+          c->indices = static_cast<const int32_t*>(buffer(table, napi_int32_array, 0, 2 * length - 1));
+          if (c->indices != nullptr)
+            for (int64_t n = 0; n < 2 * length - 1; n++)
+              if (c->indices[n] < 0 || c->indices[n] >= 2 * span) return fail(ERR_SHAPE);
+        }
         c->i[0] = mask3d;
         c->i[1] = batch;
         c->i[2] = length;

@@ -89,6 +89,8 @@ class Engine {
   size_t bias_cap_ = 0;
   float** att_scratch_ = nullptr;  // per-participant attention scratch (attention.cc)
   size_t att_cap_ = 0;
+  int32_t* att_index_ = nullptr;  // the attention's relative index table, checked and shifted (attention.cc)
+  size_t att_index_cap_ = 0;
   std::mutex turn_mu_;
   std::condition_variable turn_cv_;
   uint64_t next_ticket_ = 0;
@@ -133,6 +135,8 @@ struct AttentionArgs {
   float* probs;           // [batch, heads, length, length] or null
   int batch, length, heads, head_size, span;
   float scale;
+  const float* k_bias;        // [heads * head_size] or null (v1: no key bias)
+  const int32_t* rel_index;   // [2 * length - 1], entries in [0, 2 * span), or null (v1: clamped i - j + span)
 };
 
 float* aligned_floats(size_t floats);  // 64-byte aligned, or null

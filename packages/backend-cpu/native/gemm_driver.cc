@@ -46,6 +46,7 @@ Engine::~Engine() {
     for (int i = 0; i < pool_.threads(); i++) free_floats(att_scratch_[i]);
     free(att_scratch_);
   }
+  free(att_index_);
   free_floats(b_scratch_);
   free_floats(bias_scratch_);
 }

@@ -24,7 +24,7 @@ Status run_one(Engine* e, const Command& c) {
       AttentionArgs a = {c.in[0], c.in[1], c.in[2], static_cast<const int32_t*>(c.mask), c.i[0] != 0, c.in[3],
                          c.in[4], c.out[0], c.out[1], static_cast<int>(c.i[1]), static_cast<int>(c.i[2]),
                          static_cast<int>(c.i[3]), static_cast<int>(c.i[4]), static_cast<int>(c.i[5]),
-                         static_cast<float>(c.f[0])};
+                         static_cast<float>(c.f[0]), c.in[5], c.indices};
       return e->attention(a);
     }
     case OP_ACTIVATE: {

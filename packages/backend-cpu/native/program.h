@@ -16,7 +16,7 @@ enum OpCode {
   OP_LINEAR = 2,         // x, w, out, rows, n, k, bias, act          out = act(x * w^T + bias), w [n, k]
   OP_LAYER_NORM = 3,     // x, residual, gamma, beta, out, rows, n, eps
   OP_ATTENTION = 4,      // qkv, qBias, vBias, keep, mask3d, posKey, posQuery, context, probs,
-                         // batch, length, heads, headSize, span, scale
+                         // batch, length, heads, headSize, span, scale, kBias, relativeIndex (int32)
   OP_ACTIVATE = 5,       // x, out, count, act                         out = act(x)
   OP_MASKED_SOFTMAX = 6, // x, out, rows, n, mask, rank, dims[6], maskOffset, maskStrides[6]
   OP_GATHER = 7,         // table, rows, width, indices, count, out
@@ -28,9 +28,9 @@ enum OpCode {
 struct Command {
   int op;
   const PackedB* packed;
-  const float* in[5];
+  const float* in[6];
   const void* mask;  // OP_MASKED_SOFTMAX: float or int32 entries; OP_ATTENTION: int32 keep flags
-  const int32_t* indices;
+  const int32_t* indices;  // OP_GATHER: row indices; OP_ATTENTION: the relative index table or null
   float* out[2];
   int64_t i[8];
   double f[2];

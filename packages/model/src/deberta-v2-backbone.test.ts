@@ -94,6 +94,8 @@ describe("DebertaV2Backbone loading", () => {
     const weights = new Map(await readWeightsFromDir(f.dir));
     weights.delete("encoder.conv.conv.weight");
     weights.delete("encoder.LayerNorm.weight");
+    // One of the three projections interleaved into the fused qkv weight at load.
+    weights.delete("encoder.layer.1.attention.self.key_proj.weight");
     const backend = await createCpuBackend({ engine: "js" });
     try {
       DebertaV2Backbone.load(backend, f.config, weights, { file: f.dir });
@@ -103,6 +105,23 @@ describe("DebertaV2Backbone loading", () => {
       expect((error as ModelError).code).toBe("MODEL_WEIGHTS_MISSING");
       expect((error as ModelError).message).toContain("encoder.conv.conv.weight");
       expect((error as ModelError).message).toContain("encoder.LayerNorm.weight");
+      expect((error as ModelError).message).toContain("encoder.layer.1.attention.self.key_proj.weight");
+    } finally {
+      backend.close();
+    }
+  });
+
+  it("names the key of a projection weight with the wrong shape (before the fused qkv weight is built)", async () => {
+    const f = await loadV2Fixture("v3-like");
+    const weights = new Map(await readWeightsFromDir(f.dir));
+    const key = "encoder.layer.0.attention.self.value_proj.weight";
+    const w = weights.get(key)!;
+    weights.set(key, { ...w, shape: [w.shape[1]!, w.shape[0]! / 2, 2] });
+    const backend = await createCpuBackend({ engine: "js" });
+    try {
+      expect(() => DebertaV2Backbone.load(backend, f.config, weights, { file: f.dir })).toThrow(
+        expect.objectContaining({ code: "MODEL_WEIGHT_SHAPE", key }),
+      );
     } finally {
       backend.close();
     }

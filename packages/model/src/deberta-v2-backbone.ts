@@ -9,12 +9,10 @@ import { Ops } from "./ops.js";
 import { type LoadingInfo, WeightBinder, type WeightMap } from "./weights.js";
 
 /**
- * The masks of one v2 forward pass from the prepared attention mask: the score mask [B, 1, L, L]
- * (m_i · m_j for a [B, L] mask, a [B, L, L] mask as given) and the token mask [B, L, 1] the convolution
- * layer multiplies by (a [B, L, L] mask counts a token when any query may attend to it, as transformers'
- * `attention_mask.sum(-2) > 0`).
+ * The token mask [B, L, 1] the convolution layer multiplies by, from the prepared attention mask (a
+ * [B, L, L] mask counts a token when any query may attend to it, as transformers' `attention_mask.sum(-2) > 0`).
  */
-export function v2Masks(attentionMask: Tensor): { score: Tensor; rows: Tensor } {
+export function v2RowMask(attentionMask: Tensor): Tensor {
   const m = attentionMask.data as Float32Array;
   if (attentionMask.dims.length === 3) {
     const [batch, length] = attentionMask.dims as [number, number, number];
@@ -26,10 +24,24 @@ export function v2Masks(attentionMask: Tensor): { score: Tensor; rows: Tensor } 
         rows[bi * length + j] = sum > 0 ? 1 : 0;
       }
     }
-    return {
-      score: new Tensor("float32", Float32Array.from(m), [batch, 1, length, length]),
-      rows: new Tensor("float32", rows, [batch, length, 1]),
-    };
+    return new Tensor("float32", rows, [batch, length, 1]);
+  }
+  const [batch, length] = attentionMask.dims as [number, number];
+  return new Tensor("float32", Float32Array.from(m), [batch, length, 1]);
+}
+
+/**
+ * The masks of one v2 forward pass from the prepared attention mask, for code that builds the scores from
+ * primitives: the score mask [B, 1, L, L] (m_i · m_j for a [B, L] mask, a [B, L, L] mask as given) and the
+ * token mask of {@link v2RowMask}. The backbone itself hands the attention mask to the fused attention op,
+ * which applies m_i · m_j without building [B, L, L].
+ */
+export function v2Masks(attentionMask: Tensor): { score: Tensor; rows: Tensor } {
+  const m = attentionMask.data as Float32Array;
+  const rows = v2RowMask(attentionMask);
+  if (attentionMask.dims.length === 3) {
+    const [batch, length] = attentionMask.dims as [number, number, number];
+    return { score: new Tensor("float32", Float32Array.from(m), [batch, 1, length, length]), rows };
   }
   const [batch, length] = attentionMask.dims as [number, number];
   const score = new Float32Array(batch * length * length);
@@ -40,10 +52,7 @@ export function v2Masks(attentionMask: Tensor): { score: Tensor; rows: Tensor } 
       }
     }
   }
-  return {
-    score: new Tensor("float32", score, [batch, 1, length, length]),
-    rows: new Tensor("float32", Float32Array.from(m), [batch, length, 1]),
-  };
+  return { score: new Tensor("float32", score, [batch, 1, length, length]), rows };
 }
 
 /**
@@ -108,7 +117,6 @@ export class DebertaV2Backbone {
     if (this.disposed)
       throw new ModelError("MODEL_DISPOSED", "This model was disposed; load it again to run it");
     const prepared = prepareInputs(this.config, inputs);
-    const masks = v2Masks(prepared.attentionMask);
     const b = this.backend;
     const handles: TensorHandle[] = [];
     const upload = (t: Tensor) => {
@@ -121,10 +129,10 @@ export class DebertaV2Backbone {
       const positions = prepared.positions === undefined ? undefined : upload(prepared.positions);
       const tokenTypes = prepared.tokenTypes === undefined ? undefined : upload(prepared.tokenTypes);
       const embeddingMask = upload(prepared.embeddingMask);
-      const scoreMask = upload(masks.score);
-      const rowMask = upload(masks.rows);
+      const attentionMask = upload(prepared.attentionMask);
+      const rowMask = upload(v2RowMask(prepared.attentionMask));
       const embedded = this.embeddings.forward(this.ops, ids, positions, tokenTypes, embeddingMask);
-      const encoded = this.encoder.forward(this.ops, embedded, scoreMask, rowMask, {
+      const encoded = this.encoder.forward(this.ops, embedded, attentionMask, rowMask, {
         hiddenStates: options.output_hidden_states ?? false,
         attentions: options.output_attentions ?? false,
         attentionTerms: options.output_attention_terms ?? false,

@@ -2,17 +2,19 @@
 //   - the relative embeddings rel_embeddings [2·span, hidden] (span = position_buckets if > 0, else
 //     max_relative_positions, or max_position_embeddings when that is < 1), LayerNorm'd once per pass when
 //     norm_rel_ebd has "layer_norm";
-//   - the (log-bucketed) relative positions of relative-position-v2.ts, as c2p / p2c gather indices;
-//   - the score mask m_i · m_j (a 2-D mask) or the 3-D mask as given.
+//   - the (log-bucketed) relative positions of relative-position-v2.ts, as the attention op's relative index
+//     table [2L − 1], uploaded once per pass (and, only when the attention terms are asked for, their
+//     [B, heads, L, L] gather indices);
+//   - the attention mask [B, L] (scores kept where m_i · m_j ≠ 0) or [B, L, L] as given.
 // After layer 0, the convolution layer (conv_kernel_size > 0) mixes the embedding output into its output.
 import type { DebertaV2Config } from "@deberta/config";
 import { Tensor, type TensorHandle } from "@deberta/tensor";
-import type { AttentionTerms } from "./attention-terms.js";
+import { type AttentionTerms, RelativeIndices } from "./attention-terms.js";
 import type { V2AttentionContext } from "./attention-v2.js";
 import { DebertaV2ConvLayer } from "./conv-layer-v2.js";
 import { DebertaV2Layer } from "./layer-v2.js";
 import type { Ops } from "./ops.js";
-import { relativeGatherIndices } from "./relative-position-v2.js";
+import { relativeIndexTable } from "./relative-position-v2.js";
 import type { WeightBinder } from "./weights.js";
 
 export class DebertaV2Encoder {
@@ -54,13 +56,13 @@ export class DebertaV2Encoder {
   }
 
   /**
-   * embeddings [B, L, H]; scoreMask float, broadcastable to [B, heads, L, L]; rowMask float [B, L, 1] (the
+   * embeddings [B, L, H]; attentionMask float [B, L] or [B, L, L] (0: masked); rowMask float [B, L, 1] (the
    * tokens that count, for the convolution layer).
    */
   forward(
     ops: Ops,
     embeddings: TensorHandle,
-    scoreMask: TensorHandle,
+    attentionMask: TensorHandle,
     rowMask: TensorHandle,
     options: { hiddenStates: boolean; attentions: boolean; attentionTerms?: boolean },
   ): {
@@ -69,33 +71,23 @@ export class DebertaV2Encoder {
     attentions: TensorHandle[];
     attentionTerms: AttentionTerms[];
   } {
-    const [batch, length] = embeddings.shape as [number, number, number];
-    const heads = this.config.num_attention_heads;
-    const b = ops.backend;
-    const indices: TensorHandle[] = [];
+    const length = embeddings.shape[1]!;
     const context: V2AttentionContext = {
       relEmbeddings: this.relative(ops),
-      c2pIndex: undefined,
-      p2cIndex: undefined,
-      mask: scoreMask,
+      relativeIndex: undefined,
+      mask: attentionMask,
     };
     if (this.config.relative_attention) {
-      const span = this.config.attention_span;
-      const { c2p, p2c } = relativeGatherIndices(
+      const table = relativeIndexTable(
         length,
-        span,
+        this.config.attention_span,
         this.config.position_buckets,
         this.config.max_relative_positions_effective,
       );
-      const expand = (plane: Int32Array) => {
-        const data = new Int32Array(batch * heads * plane.length);
-        for (let p = 0; p < batch * heads; p++) data.set(plane, p * plane.length);
-        const handle = b.upload(new Tensor("int32", data, [batch, heads, length, length]));
-        indices.push(handle);
-        return handle;
-      };
-      context.c2pIndex = expand(c2p);
-      context.p2cIndex = expand(p2c);
+      context.relativeIndex = ops.backend.upload(new Tensor("int32", table, [table.length]));
+      if (options.attentionTerms) context.termIndices = new RelativeIndices(ops, table);
+    } else if (options.attentionTerms) {
+      context.termIndices = new RelativeIndices(ops);
     }
     const hiddenStates: TensorHandle[] = options.hiddenStates ? [embeddings] : [];
     const attentions: TensorHandle[] = [];
@@ -119,7 +111,8 @@ export class DebertaV2Encoder {
       });
       if (!options.hiddenStates && x !== embeddings) ops.free(embeddings);
     } finally {
-      ops.free(...indices);
+      ops.free(context.relativeIndex);
+      context.termIndices?.free();
     }
     return { last: x, hiddenStates, attentions, attentionTerms };
   }

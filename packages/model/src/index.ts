@@ -4,7 +4,7 @@ export { type AttentionTerms, attentionTerms, RelativeIndices } from "./attentio
 export { DebertaV2Attention, type V2AttentionContext } from "./attention-v2.js";
 export { DebertaV2ConvLayer } from "./conv-layer-v2.js";
 export { DebertaBackbone, type DebertaEncoderOutput, type ForwardOptions } from "./deberta-backbone.js";
-export { DebertaV2Backbone, v2Masks } from "./deberta-v2-backbone.js";
+export { DebertaV2Backbone, v2Masks, v2RowMask } from "./deberta-v2-backbone.js";
 export { DebertaEmbeddings } from "./embeddings.js";
 export { DebertaV2Embeddings } from "./embeddings-v2.js";
 export { DebertaEncoder } from "./encoder.js";
@@ -19,5 +19,6 @@ export {
   buildRelativePosition,
   makeLogBucketPosition,
   relativeGatherIndices,
+  relativeIndexTable,
 } from "./relative-position-v2.js";
 export { type LoadingInfo, WeightBinder, type WeightMap, type WeightTensor } from "./weights.js";

@@ -5,6 +5,7 @@ import {
   buildRelativePosition,
   makeLogBucketPosition,
   relativeGatherIndices,
+  relativeIndexTable,
 } from "./relative-position-v2.js";
 
 const SETTINGS: [number, number][] = [
@@ -70,4 +71,32 @@ describe("relativeGatherIndices", () => {
       expect(p2c[n]).toBe(Math.min(Math.max(-rel[n]! + span, 0), 2 * span - 1));
     }
   });
+});
+
+describe("relativeIndexTable", () => {
+  // (length, span, buckets, max position): buckets reached and not, spans below and above the length, and
+  // no buckets at all (span clamps i − j).
+  const cases: [number, number, number, number][] = [
+    [40, 16, 16, 512],
+    [300, 256, 256, 512],
+    [7, 16, 16, 512],
+    [30, 4, -1, 512],
+    [1, 8, 16, 512],
+  ];
+  it.each(cases)(
+    "length %i, span %i, buckets %i, max position %i: entry i − j + L − 1 is both gather indices of (i, j)",
+    (length, span, buckets, maxPosition) => {
+      const table = relativeIndexTable(length, span, buckets, maxPosition);
+      expect(table).toHaveLength(2 * length - 1);
+      const { c2p, p2c } = relativeGatherIndices(length, span, buckets, maxPosition);
+      for (let i = 0; i < length; i++) {
+        for (let j = 0; j < length; j++) {
+          const entry = table[i - j + length - 1]!;
+          // c2p is indexed [query i][key j]; p2c [key j][query i] (gathered on the key's rows).
+          expect(entry).toBe(c2p[i * length + j]);
+          expect(entry).toBe(p2c[j * length + i]);
+        }
+      }
+    },
+  );
 });

@@ -6,7 +6,9 @@
 // float32, and torch.tensor of a Python float is float32). Without buckets (buckets ≤ 0 or maxPosition ≤ 0)
 // the relative position is i − j itself. The attention reads the relative embedding rows at
 //   c2p: clamp(bucket(i − j) + span, 0, 2·span − 1)     p2c: clamp(−bucket(j − i) + span, 0, 2·span − 1)
-// (p2c is gathered on the key's rows and transposed, so its row index is the key j).
+// (p2c is gathered on the key's rows and transposed, so its row index is the key j). bucket is odd
+// (bucket(−r) = −bucket(r)), so the p2c row of (i, j) is clamp(bucket(i − j) + span) too: both terms read the
+// one table relativeIndexTable gives the fused attention op, indexed by i − j.
 
 const f32 = Math.fround;
 
@@ -62,4 +64,25 @@ export function relativeGatherIndices(
     p2c[n] = clamp(-rel[n]! + span);
   }
   return { c2p, p2c };
+}
+
+/**
+ * The fused attention op's `relativeIndex` for self-attention over `length` tokens: int32 [2·length − 1],
+ * entry i − j + length − 1 = clamp(bucket(i − j) + span, 0, 2·span − 1), the relative-embedding row both the
+ * c2p and the p2c term of (query i, key j) read (equal to `relativeGatherIndices`' c2p[i][j] and p2c[j][i]).
+ */
+export function relativeIndexTable(
+  length: number,
+  span: number,
+  bucketSize: number,
+  maxPosition: number,
+): Int32Array {
+  const bucketed = bucketSize > 0 && maxPosition > 0;
+  const table = new Int32Array(Math.max(2 * length - 1, 0));
+  for (let n = 0; n < table.length; n++) {
+    const r = n - (length - 1);
+    const bucket = bucketed ? makeLogBucketPosition(r, bucketSize, maxPosition) : r;
+    table[n] = Math.min(Math.max(bucket + span, 0), 2 * span - 1);
+  }
+  return table;
 }

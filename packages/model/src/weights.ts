@@ -12,6 +12,8 @@ export interface WeightTensor {
 
 export type WeightMap = ReadonlyMap<string, WeightTensor>;
 
+const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
 /** What loading found, in transformers' terms (`output_loading_info`). */
 export interface LoadingInfo {
   missing_keys: string[];
@@ -54,17 +56,51 @@ export class WeightBinder {
     shape: readonly number[],
     options: { base?: boolean; linear?: boolean; alias?: string } = {},
   ): TensorHandle {
+    const data = this.read(name, shape, options) ?? new Float32Array(count(shape));
+    return this.uploadWeight(data, shape, options.linear ?? false);
+  }
+
+  /**
+   * One tensor of shape `shape` made on the host from several checkpoint weights, each found, checked and
+   * recorded as `take` does, before anything is uploaded: `combine` gets their data in the order of `parts`
+   * (e.g. separate query / key / value projections interleaved into one fused projection, which a backend
+   * then prepares as one Linear weight). Any part missing: recorded, and the result is zeros.
+   */
+  takeCombined(
+    parts: readonly { name: string; shape: readonly number[] }[],
+    shape: readonly number[],
+    combine: (data: readonly Float32Array[]) => Float32Array,
+    options: { base?: boolean; linear?: boolean } = {},
+  ): TensorHandle {
+    const data = parts.map((part) => this.read(part.name, part.shape, options));
+    const present = data.filter((d): d is Float32Array => d !== undefined);
+    let combined: Float32Array = new Float32Array(count(shape));
+    if (present.length === parts.length) {
+      combined = combine(present);
+      if (combined.length !== count(shape)) {
+        throw new ModelError(
+          "MODEL_WEIGHT_SHAPE",
+          `Weights ${parts.map((p) => p.name).join(", ")} combined into ${combined.length} values, not [${shape.join(", ")}]`,
+          { key: parts[0]!.name, ...(this.file ? { file: this.file } : {}) },
+        );
+      }
+    }
+    return this.uploadWeight(combined, shape, options.linear ?? false);
+  }
+
+  /** The float32 data of weight `name` after its checks, or undefined (recorded as missing). */
+  private read(
+    name: string,
+    shape: readonly number[],
+    options: { base?: boolean; alias?: string },
+  ): Float32Array | undefined {
     const key =
       this.resolve(name, options.base ?? true) ??
       (options.alias === undefined ? undefined : this.resolve(options.alias, options.base ?? true));
     if (key === undefined) {
+      // Loading goes on with a placeholder so that every missing key is reported at once.
       this.missing.push(name);
-      // A placeholder keeps loading going so that every missing key is reported at once.
-      const placeholder = this.backend.upload(
-        new Tensor("float32", new Float32Array(shape.reduce((a, b) => a * b, 1)), [...shape]),
-      );
-      this.uploaded.push(placeholder);
-      return placeholder;
+      return undefined;
     }
     const w = this.weights.get(key)!;
     if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
@@ -85,11 +121,13 @@ export class WeightBinder {
       );
     }
     this.used.add(key);
-    const data =
-      w.data instanceof Float32Array ? w.data : Float32Array.from(w.data as ArrayLike<number>, Number);
+    return w.data instanceof Float32Array ? w.data : Float32Array.from(w.data as ArrayLike<number>, Number);
+  }
+
+  private uploadWeight(data: Float32Array, shape: readonly number[], linear: boolean): TensorHandle {
     const handle = this.backend.upload(new Tensor("float32", data, [...shape]));
     // A Linear weight of the encoder is used by nothing else: the backend may keep only its packed copy.
-    if (options.linear) this.backend.prepareLinearWeight?.(handle, { exclusive: true });
+    if (linear) this.backend.prepareLinearWeight?.(handle, { exclusive: true });
     this.uploaded.push(handle);
     return handle;
   }

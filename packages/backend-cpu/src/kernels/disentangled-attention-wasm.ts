@@ -1,8 +1,11 @@
 // DeBERTa disentangled self-attention with every product on the WebAssembly GEMM engine and the per-head
 // operands resident in its heap (no copies in and out around each product). Same maths as
-// disentangled-attention.ts: for each (b, h), with q' = (q + q_bias)·scale, v' = v + v_bias and
-// δ(i, j) = clamp(i − j + span, 0, 2·span − 1):
-//   S = q'·kᵀ;  S_ij += (q'·posKey[h]ᵀ)[i, δ(i, j)] + (k·posQuery[h]ᵀ)[j, δ(i, j)];  P = softmax(masked S);  C = P·v'.
+// disentangled-attention.ts: for each (b, h), with q' = (q + q_bias)·scale, k' = k + k_bias (v2; k without),
+// v' = v + v_bias and δ(i, j) = clamp(i − j + span, 0, 2·span − 1), or relativeIndex[i − j + L − 1] (v2):
+//   S = q'·k'ᵀ;  S_ij += (q'·posKey[h]ᵀ)[i, δ(i, j)] + (k'·posQuery[h]ᵀ)[j, δ(i, j)];  P = softmax(masked S);
+//   C = P·v'.
+// Without a table δ is walked in closed form (three runs per row); with one, row i reads the table
+// backwards from i + L − 1, so no [L, L] index array is built either way.
 // The softmax runs in the engine too (SIMD, on the pool when its workers are awake).
 // posKey[h] / posQuery[h] are packed once per cached projection tensor and reused by every call.
 import { FLOAT32_LOWEST } from "@deberta/tensor";
@@ -44,7 +47,7 @@ export function disentangledAttentionWasm(
   const heads = attrs.numHeads;
   const span = attrs.span;
   const checked = attentionInputs(inputs, heads, span);
-  const { qkv, qBias, vBias, mask, mask3d, batch, length, width } = checked;
+  const { qkv, qBias, vBias, kBias, mask, mask3d, relativeIndex: table, batch, length, width } = checked;
   const hs = checked.headSize;
   const rel = 2 * span;
   const posKeyT = checked.posKey;
@@ -88,7 +91,7 @@ export function disentangledAttentionWasm(
           const dst = t * hs;
           for (let d = 0; d < hs; d++) {
             q[dst + d] = (X[src + d]! + qBias[h * hs + d]!) * scale;
-            k[dst + d] = X[src + hs + d]!;
+            k[dst + d] = kBias === undefined ? X[src + hs + d]! : X[src + hs + d]! + kBias[h * hs + d]!;
             v[dst + d] = X[src + 2 * hs + d]! + vBias[h * hs + d]!;
           }
         }
@@ -97,31 +100,49 @@ export function disentangledAttentionWasm(
           engine.matmul(qPtr, length, hs, posKey[h]!, rPtr);
           const s = heap.f32(sPtr, length * length);
           const r = heap.f32(rPtr, length * rel);
-          for (let i = 0; i < length; i++) {
-            const row = i * length;
-            const rrow = i * rel;
-            const a = lo(i);
-            const z = hi(i);
-            for (let j = 0; j < a; j++) s[row + j]! += r[rrow + rel - 1]!;
-            // c2p[i, δ(i, j)]: walking j forwards walks δ backwards through row i.
-            const at = rrow + i + span;
-            for (let j = a; j <= z; j++) s[row + j]! += r[at - j]!;
-            for (let j = z + 1; j < length; j++) s[row + j]! += r[rrow]!;
+          if (table !== undefined) {
+            // c2p[i, table[i − j + L − 1]]: backwards through the table as j goes forwards.
+            for (let i = 0; i < length; i++) {
+              const row = i * length;
+              const rrow = i * rel;
+              for (let j = 0, at = i + length - 1; j < length; j++, at--)
+                s[row + j]! += r[rrow + table[at]!]!;
+            }
+          } else {
+            for (let i = 0; i < length; i++) {
+              const row = i * length;
+              const rrow = i * rel;
+              const a = lo(i);
+              const z = hi(i);
+              for (let j = 0; j < a; j++) s[row + j]! += r[rrow + rel - 1]!;
+              // c2p[i, δ(i, j)]: walking j forwards walks δ backwards through row i.
+              const at = rrow + i + span;
+              for (let j = a; j <= z; j++) s[row + j]! += r[at - j]!;
+              for (let j = z + 1; j < length; j++) s[row + j]! += r[rrow]!;
+            }
           }
         }
         if (posQuery !== undefined) {
           engine.matmul(kPtr, length, hs, posQuery[h]!, rPtr);
           const s = heap.f32(sPtr, length * length);
           const r = heap.f32(rPtr, length * rel);
-          for (let i = 0; i < length; i++) {
-            const row = i * length;
-            const a = lo(i);
-            const z = hi(i);
-            for (let j = 0; j < a; j++) s[row + j]! += r[j * rel + rel - 1]!;
-            // p2c[j, δ(i, j)] = r[j·rel + i − j + span]: a stride of rel − 1 along j.
-            const step = rel - 1;
-            for (let j = a, at = a * step + i + span; j <= z; j++, at += step) s[row + j]! += r[at]!;
-            for (let j = z + 1; j < length; j++) s[row + j]! += r[j * rel]!;
+          if (table !== undefined) {
+            for (let i = 0; i < length; i++) {
+              const row = i * length;
+              for (let j = 0, at = i + length - 1; j < length; j++, at--)
+                s[row + j]! += r[j * rel + table[at]!]!;
+            }
+          } else {
+            for (let i = 0; i < length; i++) {
+              const row = i * length;
+              const a = lo(i);
+              const z = hi(i);
+              for (let j = 0; j < a; j++) s[row + j]! += r[j * rel + rel - 1]!;
+              // p2c[j, δ(i, j)] = r[j·rel + i − j + span]: a stride of rel − 1 along j.
+              const step = rel - 1;
+              for (let j = a, at = a * step + i + span; j <= z; j++, at += step) s[row + j]! += r[at]!;
+              for (let j = z + 1; j < length; j++) s[row + j]! += r[j * rel]!;
+            }
           }
         }
         const s = heap.f32(sPtr, length * length);

@@ -1,7 +1,8 @@
 // DeBERTa disentangled self-attention, fused. For each (batch b, head h), with q' = (q + q_bias)·scale,
-// v' = v + v_bias and δ(i, j) = clamp(i − j + span, 0, 2·span − 1):
-//   S    = q'·kᵀ                                    (GEMM, L × L)
-//   C2P  = q'·posKey[h]ᵀ,  P2C = k·posQuery[h]ᵀ     (GEMM, L × 2·span each, one head at a time)
+// k' = k + k_bias (v2; k without), v' = v + v_bias and δ(i, j) = clamp(i − j + span, 0, 2·span − 1), or
+// δ(i, j) = relativeIndex[i − j + L − 1] when the table is given (v2's log buckets):
+//   S    = q'·k'ᵀ                                   (GEMM, L × L)
+//   C2P  = q'·posKey[h]ᵀ,  P2C = k'·posQuery[h]ᵀ    (GEMM, L × 2·span each, one head at a time)
 //   S_ij += C2P[i, δ(i, j)] + P2C[j, δ(i, j)]       (read by relative index; nothing [B, H, L, 2L] is built)
 //   P    = softmax_j(S_ij if m_i·m_j else lowest),  context_i = P·v'   (GEMM)
 import { FLOAT32_LOWEST } from "@deberta/tensor";
@@ -18,7 +19,7 @@ export function disentangledAttention(
   const heads = attrs.numHeads;
   const span = attrs.span;
   const checked = attentionInputs(inputs, heads, span);
-  const { qkv, qBias, vBias, mask, mask3d, batch, length, width } = checked;
+  const { qkv, qBias, vBias, kBias, mask, mask3d, relativeIndex, batch, length, width } = checked;
   const hs = checked.headSize;
   const posKey = checked.posKey?.f32;
   const posQuery = checked.posQuery?.f32;
@@ -36,7 +37,10 @@ export function disentangledAttention(
   const delta = new Int32Array(length * length);
   for (let i = 0; i < length; i++) {
     for (let j = 0; j < length; j++)
-      delta[i * length + j] = Math.min(Math.max(i - j + span, 0), 2 * span - 1);
+      delta[i * length + j] =
+        relativeIndex === undefined
+          ? Math.min(Math.max(i - j + span, 0), 2 * span - 1)
+          : relativeIndex[i - j + length - 1]!;
   }
   const gemm = ctx.gemm;
   for (let b = 0; b < batch; b++) {
@@ -45,7 +49,7 @@ export function disentangledAttention(
         const src = (b * length + t) * width + h * 3 * hs;
         for (let d = 0; d < hs; d++) {
           q[t * hs + d] = (X[src + d]! + qBias[h * hs + d]!) * attrs.scale;
-          k[t * hs + d] = X[src + hs + d]!;
+          k[t * hs + d] = kBias === undefined ? X[src + hs + d]! : X[src + hs + d]! + kBias[h * hs + d]!;
           v[t * hs + d] = X[src + 2 * hs + d]! + vBias[h * hs + d]!;
         }
       }

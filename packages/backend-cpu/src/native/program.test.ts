@@ -1,7 +1,8 @@
 // Native programs (src/native/program.ts, native/binding_program.cc, src/native/executor.ts):
 //   - the addon refuses a malformed program before running any of it (status + 16 × the command's index):
 //     wrong code type, unknown opcode, array indices and offsets outside the arrays, wrong element types,
-//     a disposed packed weight, an index past the table at run time;
+//     a disposed packed weight, an attention command's relative index table that is short, not int32 or
+//     has an entry outside [0, 2·span), an index past the table at run time;
 //   - asynchronous programs keep their order with later synchronous calls, and survive destroyEngine /
 //     freePacked issued while they run;
 //   - on the backend: ops are recorded and run at download (one asynchronous program), JavaScript kernels
@@ -114,6 +115,36 @@ describe.skipIf(loaded.addon === undefined)(
       expect(Array.from(out)).toEqual([7, 7, 7, 7]);
       ids[1] = -1;
       expect(run([table, ids, out], gather)).toBe(2);
+    });
+
+    it("refuses an attention command whose relative index table is short, not int32 or points past 2·span", () => {
+      // B 1, L 3, 1 head of size 2, span 2: qkv [1, 3, 6], posKey [1, 4, 2], table [5].
+      const [L, hs, span] = [3, 2, 2];
+      const arrays = (table: Float32Array | Int32Array) => [
+        seq(L * 3 * hs), // 0 qkv
+        f(hs), // 1 qBias (also kBias, vBias)
+        new Int32Array(L).fill(1), // 2 keep
+        seq(2 * span * hs), // 3 posKey
+        f(L * hs, 7), // 4 context
+        table, // 5
+      ];
+      const attention = [OPCODES.attention, 0, 1, 1, 2, 0, 3, -1, 4, -1, 1, L, 1, hs, span, 0.5, 1, 5];
+      const good = Int32Array.from([0, 1, 2, 3, 3]);
+      const ok = arrays(good);
+      expect(run(ok, attention)).toBe(0);
+      expect((ok[4] as Float32Array).some((v) => v !== 7)).toBe(true);
+      // Each refused before anything runs (status + 16 × 1 for the second command; the first never ran).
+      for (const [table, status] of [
+        [Int32Array.from([0, 1, 2, 3, 4]), 2], // 4 = 2·span: past posKey's rows
+        [Int32Array.from([0, -1, 2, 3, 3]), 2],
+        [Int32Array.from([0, 1, 2, 3]), 2], // [2L − 2]: one short
+        [Float32Array.from([0, 1, 2, 3, 3]), 1], // not int32
+      ] as const) {
+        const bad = arrays(table);
+        expect(run(bad, [...affine(3, 3, 1), ...attention])).toBe(status + 16);
+        expect(Array.from(bad[4] as Float32Array)).toEqual(new Array(L * hs).fill(7));
+        expect(Array.from(bad[3] as Float32Array)).toEqual(Array.from(seq(2 * span * hs)));
+      }
     });
 
     it("refuses a disposed packed weight", () => {

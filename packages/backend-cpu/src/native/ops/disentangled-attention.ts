@@ -1,8 +1,9 @@
 // DeBERTa disentangled self-attention on the native engine (native/attention.cc), one command for the whole
-// op: per (b, h), with q' = (q + q_bias)·scale, v' = v + v_bias and δ(i, j) = clamp(i − j + span, 0, 2·span − 1),
-//   S = q'·kᵀ;  S_ij += (q'·posKey[h]ᵀ)[i, δ(i, j)] + (k·posQuery[h]ᵀ)[j, δ(i, j)];  P = softmax(masked S);  C = P·v'
+// op: per (b, h), with q' = (q + q_bias)·scale, k' = k + k_bias (v2; k without), v' = v + v_bias and
+// δ(i, j) = clamp(i − j + span, 0, 2·span − 1), or relativeIndex[i − j + L − 1] (v2),
+//   S = q'·k'ᵀ;  S_ij += (q'·posKey[h]ᵀ)[i, δ(i, j)] + (k'·posQuery[h]ᵀ)[j, δ(i, j)];  P = softmax(masked S);  C = P·v'
 // in parallel over (b, h) on the engine's pool, per-head scratch only. Inputs are checked here
-// (attentionInputs), and every length again by the addon, before anything runs.
+// (attentionInputs), and every length and table entry again by the addon, before anything runs.
 import { BackendError } from "@deberta/tensor";
 import type { CpuTensor } from "../../cpu-tensor.js";
 import {
@@ -31,8 +32,12 @@ export function disentangledAttentionNative(
   const op = "disentangledAttention";
   const heads = attrs.numHeads;
   const span = attrs.span;
+  // The table's entries are checked now (they pick rows to read), so a recorded one must have run.
+  const rawTable = inputs.relativeIndex as CpuTensor | undefined;
+  if (rawTable?.alive) hostRead(ctx, rawTable);
   const checked = attentionInputs(inputs, heads, span);
-  const { qkv, qBias, vBias, mask, mask3d, batch, length, headSize, posKey, posQuery } = checked;
+  const { qkv, qBias, vBias, kBias, mask, mask3d, batch, length, headSize, posKey, posQuery, relativeIndex } =
+    checked;
   if ((posKey !== undefined || posQuery !== undefined) && span < 1)
     throw new BackendError(
       "BACKEND_SHAPE",
@@ -62,6 +67,9 @@ export function disentangledAttentionNative(
     headSize,
     span,
     attrs.scale,
+    p.buffer(kBias),
+    // Without relative terms the table picks nothing: the kernel is not given it.
+    p.buffer(posKey === undefined && posQuery === undefined ? undefined : relativeIndex),
   ];
   p.emit(op, OPCODES.attention, args, probs === undefined ? [context.f32] : [context.f32, probs.f32]);
   ctx.executor.wrote(context.f32, ...(probs === undefined ? [] : [probs.f32]));
