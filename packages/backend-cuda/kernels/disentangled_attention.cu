@@ -1,9 +1,11 @@
 // disentangledAttention, tiled (flash-attention style): one block of 256 threads per (query tile of 64 rows,
 // head h, batch b); the key axis is walked in tiles of 64 with an online softmax, so no [L, L] buffer exists
 // unless the probabilities are asked for.
-//   q' = (q_i + q_bias) · scale,  v' = v_j + v_bias       (qkv [B, L, H·3·hs], per head: q, k, v blocks)
-//   δ(i, j) = clamp(i - j + span, 0, 2·span - 1)
-//   s(i, j) = q'_i·k_j + q'_i·posKey[h, δ] + k_j·posQuery[h, δ]   (each relative term only when given)
+//   q' = (q_i + q_bias) · scale,  k' = k_j + k_bias,  v' = v_j + v_bias   (qkv [B, L, H·3·hs], per head: q, k,
+//        v blocks; k_bias only in DeBERTa-v2, else k' = k)
+//   δ(i, j) = clamp(i - j + span, 0, 2·span - 1), or (v2) clamp(relIndex[i - j + L - 1], 0, 2·span - 1): the
+//        table (log buckets) is trusted to be in range where it came from the host and clamped for safety
+//   s(i, j) = q'_i·k'_j + q'_i·posKey[h, δ] + k'_j·posQuery[h, δ]   (each relative term only when given)
 //   s(i, j) = float32 lowest where the mask is 0 (2-D mask: m[b,i]·m[b,j]; 3-D: m[b,i,j])
 //   p = softmax_j(s);  context[b, i, h·hs + d] = Σ_j p(i, j) v'_j[d];  probs[b, h, i, j] = p(i, j) when asked.
 //
@@ -12,9 +14,12 @@
 // so the 127 posKey / posQuery rows δ of that band are staged in shared memory next to the q' and k chunks
 // (head dimension in chunks of 16, transposed: [d][row]); band row r = (i - i0) - (j - j0) + 63, and a
 // thread's 16 scores touch only 7 band rows, r = 4(ty - tx) + 60 + (u - w + 3). Per d a thread reads 4 q',
-// 4 k, 7 posKey and 7 posQuery values and does s += q'·(k + posKey[r]) + k·posQuery[r] for its 16 pairs:
+// 4 k', 7 posKey and 7 posQuery values and does s += q'·(k' + posKey[r]) + k'·posQuery[r] for its 16 pairs:
 // the relative terms cost what c2c costs, with no [L, 2·span] product and no gather from global memory.
-// Clamped δ (span < L) just repeats band rows 0 / 2·span - 1.
+// Clamped δ (span < L) just repeats band rows 0 / 2·span - 1. With a relIndex table the band still works,
+// since it is indexed by i - j alone: band row r stages row relIndex[i0 - j0 - 63 + r + L - 1] (the table
+// index clamped to [0, 2L - 2] for the rows and keys past L, whose scores are never used). Each band row's δ
+// is worked out once per tile pair into shared memory (bandRows) and read by the chunks' staging.
 // Softmax: a row's 16 key columns of the tile live in the 16 lanes (tx) of one half warp; running max m and
 // sum l per row in registers (float32, m starts at float32 lowest, so a fully masked row — every score
 // lowest — gets exp(0) = 1 for each key: the uniform row the reference gives); keys j >= L (the last tile's
@@ -24,7 +29,7 @@
 // With probabilities asked, a first pass over the keys computes m and l only, and a second one recomputes
 // the scores and writes p = exp(s - m) / l (coalesced: 64 consecutive keys per row) while accumulating O.
 // All maths in float32 whatever the storage type (disentangled_attention_f32 / _f16 / _bf16; a float mask
-// has the storage type). Shared memory: 43,008 bytes, static.
+// has the storage type). Shared memory: 43,520 bytes, static.
 #include "common.cuh"
 
 namespace {
@@ -41,9 +46,10 @@ constexpr float LOWEST = -3.402823466e38f;             // float32 lowest: the ma
 }  // namespace
 
 template <class T>
-__device__ __forceinline__ void attentionTiled(float* chunks, float* pt, T* context, T* probs, const T* qkv,
-                                               const T* qBias, const T* vBias, const void* mask, const T* posKey,
-                                               const T* posQuery, int L, int H, int hs, int span, float scale,
+__device__ __forceinline__ void attentionTiled(float* chunks, float* pt, int* bandRows, T* context, T* probs,
+                                               const T* qkv, const T* qBias, const T* vBias, const void* mask,
+                                               const T* posKey, const T* posQuery, const T* kBias,
+                                               const int* relIndex, int L, int H, int hs, int span, float scale,
                                                int mask3d, int maskInt) {
   float* qs = chunks;               // [DC][QS]: q' chunk, rows of the query tile
   float* ks = chunks + DC * QS;     // [DC][QS]: k chunk, rows of the key tile
@@ -56,6 +62,7 @@ __device__ __forceinline__ void attentionTiled(float* chunks, float* pt, T* cont
   const T* x = qkv + (long long)b * L * width + (long long)h * 3 * hs;
   const T* qb = qBias + (long long)h * hs;
   const T* vb = vBias + (long long)h * hs;
+  const T* kb = kBias != nullptr ? kBias + (long long)h * hs : nullptr;
   const int rel = 2 * span;
   const int vj = hs * TK <= CHUNKS ? TK : TK / 2;  // hs <= 100: 64 keys of v' at a time, else 32
   const long long relBase = (long long)h * rel * hs;
@@ -87,7 +94,20 @@ __device__ __forceinline__ void attentionTiled(float* chunks, float* pt, T* cont
       for (int u = 0; u < 4; u++)
 #pragma unroll
         for (int w = 0; w < 4; w++) acc[u][w] = 0.0f;
-      const int bandStart = i0 - j0 - (TK - 1) + span;  // δ of band row r, before clamping: bandStart + r
+      // δ of each band row, once per tile pair, to shared memory (read by the staging loop below; computed
+      // there, the table cost registers the kernel does not have): bandStart + r, or the table at i - j + L - 1
+      // of band row r; clamped. The previous tile's readers are past its last chunk barrier.
+      {
+        const int bandStart = i0 - j0 - (TK - 1) + span;
+        for (int r = tid; r < BAND + 1; r += THREADS) {
+          int delta = bandStart + r;
+          if (relIndex != nullptr) {
+            const int t = bandStart - span + L - 1 + r;
+            delta = relIndex[t < 0 ? 0 : (t > 2 * L - 2 ? 2 * L - 2 : t)];
+          }
+          bandRows[r] = delta < 0 ? 0 : (delta > rel - 1 ? rel - 1 : delta);
+        }
+      }
       for (int dc = 0; dc < hs; dc += DC) {
         __syncthreads();  // the previous chunk, P·V' or tile is done with the staging buffers
         for (int e = tid; e < TQ * DC; e += THREADS) {
@@ -98,13 +118,13 @@ __device__ __forceinline__ void attentionTiled(float* chunks, float* pt, T* cont
         }
         for (int e = tid; e < TK * DC; e += THREADS) {
           const int r = e / DC, d = e % DC, gd = dc + d, j = j0 + r;
-          ks[d * QS + r] = j < L && gd < hs ? toF(x[(long long)j * width + hs + gd]) : 0.0f;
+          float v = 0.0f;
+          if (j < L && gd < hs) v = toF(x[(long long)j * width + hs + gd]) + (kb != nullptr ? toF(kb[gd]) : 0.0f);
+          ks[d * QS + r] = v;
         }
         for (int e = tid; e < (BAND + 1) * DC; e += THREADS) {
           const int r = e / DC, d = e % DC, gd = dc + d;
-          int delta = bandStart + r;
-          delta = delta < 0 ? 0 : (delta > rel - 1 ? rel - 1 : delta);
-          const long long at = relBase + (long long)delta * hs + gd;
+          const long long at = relBase + (long long)bandRows[r] * hs + gd;
           pks[d * BS + r] = posKey != nullptr && gd < hs ? toF(posKey[at]) : 0.0f;
           pqs[d * BS + r] = posQuery != nullptr && gd < hs ? toF(posQuery[at]) : 0.0f;
         }
@@ -237,11 +257,13 @@ __device__ __forceinline__ void attentionTiled(float* chunks, float* pt, T* cont
 #define DCU_ATTENTION(S, T)                                                                                   \
   extern "C" __global__ void __launch_bounds__(THREADS, 2)                                                    \
       disentangled_attention_##S(T* context, T* probs, const T* qkv, const T* qBias, const T* vBias,          \
-                                 const void* mask, const T* posKey, const T* posQuery, int L, int H, int hs,  \
-                                 int span, float scale, int mask3d, int maskInt) {                            \
+                                 const void* mask, const T* posKey, const T* posQuery, const T* kBias,        \
+                                 const int* relIndex, int L, int H, int hs, int span, float scale,            \
+                                 int mask3d, int maskInt) {                                                   \
     __shared__ __align__(16) float chunks[CHUNKS];                                                            \
     __shared__ __align__(16) float pt[TK * QS];                                                               \
-    attentionTiled<T>(chunks, pt, context, probs, qkv, qBias, vBias, mask, posKey, posQuery, L, H, hs, span,  \
-                      scale, mask3d, maskInt);                                                                \
+    __shared__ int bandRows[BAND + 1];                                                                        \
+    attentionTiled<T>(chunks, pt, bandRows, context, probs, qkv, qBias, vBias, mask, posKey, posQuery, kBias,  \
+                      relIndex, L, H, hs, span, scale, mask3d, maskInt);                                      \
   }
 DCU_FLOAT_TYPES(DCU_ATTENTION)

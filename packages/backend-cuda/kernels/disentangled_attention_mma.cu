@@ -1,12 +1,12 @@
 // disentangledAttention on tensor cores (float16 / bfloat16 storage; opt-in: backend option attention: "mma").
 // Same maths as disentangled_attention.cu (see there), without probabilities (the caller runs the tiled kernel
 // when they are asked for), head sizes 32, 64 and 128 (the entry point dispatches; others: the tiled kernel):
-//   q' = (q_i + q_bias) · scale,  v' = v_j + v_bias       (qkv [B, L, H·3·hs], per head: q, k, v blocks)
-//   δ(i, j) = clamp(i - j + span, 0, 2·span - 1)
-//   s(i, j) = q'_i·k_j + q'_i·posKey[h, δ] + k_j·posQuery[h, δ]   (each relative term only when given)
+//   q' = (q_i + q_bias) · scale,  k' = k_j + k_bias (v2; else k),  v' = v_j + v_bias   (qkv [B, L, H·3·hs])
+//   δ(i, j) = clamp(i - j + span, 0, 2·span - 1), or (v2) clamp(relIndex[i - j + L - 1], 0, 2·span - 1)
+//   s(i, j) = q'_i·k'_j + q'_i·posKey[h, δ] + k'_j·posQuery[h, δ]   (each relative term only when given)
 //   s(i, j) = float32 lowest where the mask is 0 (2-D mask: m[b,i]·m[b,j]; 3-D: m[b,i,j]); keys j >= L: -inf
 //   context[b, i, h·hs + d] = Σ_j softmax_j(s)(i, j) v'_j[d]
-// q' and v' are rounded to the storage type (they are mma operands); every product accumulates in float32,
+// q', k' and v' are rounded to the storage type (they are mma operands); every product accumulates in float32,
 // softmax in float32 registers, P is rounded to the storage type for P·V'.
 //
 // Block: 128 threads = 4 warps, one block per (64 query rows, head h, batch b), grid (⌈L / 64⌉, H, B);
@@ -14,7 +14,10 @@
 // Per key tile, the head dimension in chunks of DC = min(hs, 64) (staged in shared memory as storage-type
 // rows, stride DC + 8 halves): K [64 keys][DC], and the 128 band rows r = 0..127 of posKey and posQuery,
 // band row r being δ = clamp(i0 - j0 - 63 + span + r) (r = (i - i0) - (j - j0) + 63 for the pair (i, j);
-// row 127 is padding). Each warp accumulates with mma.sync m16n8k16 (float32 accumulators):
+// row 127 is padding), or with a relIndex table δ = clamp(relIndex[i0 - j0 - 63 + r + L - 1]) (band rows
+// depend on i - j alone either way; the table position is clamped to [0, 2L - 2] for padding rows / keys).
+// K holds k' (k + k_bias rounded to the storage type when a key bias is given). Each warp accumulates with
+// mma.sync m16n8k16 (float32 accumulators):
 //   S   [16 rows x 64 keys]       = q'_w · Kᵀ                         (8 n-tiles)
 //   C2P [16 rows x 80 band rows]  = q'_w · posKey[band 16w .. 16w+79]ᵀ  (10 n-tiles: rows i of the warp
 //        need r = (i - i0) - (j - j0) + 63 ∈ [16w, 16w + 78])
@@ -41,8 +44,9 @@
 // staged row-major (16-byte stores), b[0] packed from two 16-bit loads (keys 2t and 2t + 1, column g).
 // Shared-memory row strides of 72 halves (36 words) put the 32 lanes' 32-bit loads (row g, word t) in 32
 // distinct banks, and the V' loads (row 2t, half g) in 16 banks, lanes g and g ^ 1 sharing a word.
-// Shared memory: 46,080 bytes, static. Global loads: 16 bytes (8 halves; hs and every row offset are
-// multiples of 8, pointers 16-byte aligned: checked by the caller).
+// Shared memory: 46,592 bytes, static (46,080 + the band rows' δ). Global loads: 16 bytes (8 halves; hs and
+// every row offset are multiples of 8, pointers 16-byte aligned: checked by the caller); k_bias and relIndex
+// are read one element at a time.
 #include "common.cuh"
 
 namespace {
@@ -74,10 +78,10 @@ __device__ __forceinline__ uint32_t ldPair(const T* p, int stride) {
 }  // namespace
 
 template <class T, int HS>
-__device__ __forceinline__ void attentionMma(unsigned char* smem, T* context, const T* qkv, const T* qBias,
-                                             const T* vBias, const void* mask, const T* posKey,
-                                             const T* posQuery, int L, int H, int span, float scale,
-                                             int mask3d, int maskInt) {
+__device__ __forceinline__ void attentionMma(unsigned char* smem, int* bandRows, T* context, const T* qkv,
+                                             const T* qBias, const T* vBias, const void* mask, const T* posKey,
+                                             const T* posQuery, const T* kBias, const int* relIndex, int L,
+                                             int H, int span, float scale, int mask3d, int maskInt) {
   constexpr int DC = HS < MDC ? HS : MDC;  // head dimensions per staged chunk
   constexpr int KS = DC + 8;               // stride (halves) of the staged K / band rows
   constexpr int QS = HS + 8;               // stride (halves) of the staged q'
@@ -153,7 +157,19 @@ __device__ __forceinline__ void attentionMma(unsigned char* smem, T* context, co
       cp[n][0] = cp[n][1] = cp[n][2] = cp[n][3] = 0.0f;
       pc[n][0] = pc[n][1] = pc[n][2] = pc[n][3] = 0.0f;
     }
-    const int bandStart = i0 - j0 - (MK - 1) + span;  // δ of band row r, before clamping: bandStart + r
+    // δ of each band row, once per tile, to shared memory (read in the staging loop below, the table costs
+    // registers the kernel does not have): bandStart + r, or the table at i - j + L - 1 of band row r; clamped.
+    if (hasC2p || hasP2c) {
+      const int bandStart = i0 - j0 - (MK - 1) + span;
+      for (int r = tid; r < MBAND; r += MTHREADS) {
+        int delta = bandStart + r;
+        if (relIndex != nullptr) {
+          const int p = bandStart - span + L - 1 + r;
+          delta = relIndex[p < 0 ? 0 : (p > 2 * L - 2 ? 2 * L - 2 : p)];
+        }
+        bandRows[r] = delta < 0 ? 0 : (delta > rel - 1 ? rel - 1 : delta);
+      }
+    }
 #pragma unroll
     for (int dc = 0; dc < HS; dc += DC) {
       __syncthreads();  // q' read / the previous tile's P·V' is done with the buffers
@@ -163,12 +179,23 @@ __device__ __forceinline__ void attentionMma(unsigned char* smem, T* context, co
         if (j < L) v = *reinterpret_cast<const uint4*>(x + (long long)j * width + HS + dc + c);
         *reinterpret_cast<uint4*>(ks + r * KS + c) = v;
       }
+      // k' = k + k_bias in place: each thread adds to the elements it staged (no barrier needed). A loop of its
+      // own: folded into the staging loop above, it pushed the kernel past 255 registers (ptxas spilled).
+      if (kBias != nullptr) {
+#pragma unroll 1
+        for (int e = tid; e < MK * DC / 8; e += MTHREADS) {
+          const int r = e / (DC / 8), c = 8 * (e % (DC / 8));
+          if (j0 + r >= L) continue;
+          T* kv = ks + r * KS + c;
+          const T* kb = kBias + (long long)h * HS + dc + c;
+#pragma unroll
+          for (int q = 0; q < 8; q++) kv[q] = fromF<T>(toF(kv[q]) + toF(kb[q]));
+        }
+      }
       if (hasC2p || hasP2c) {
         for (int e = tid; e < MBAND * DC / 8; e += MTHREADS) {
           const int r = e / (DC / 8), c = 8 * (e % (DC / 8));
-          int delta = bandStart + r;
-          delta = delta < 0 ? 0 : (delta > rel - 1 ? rel - 1 : delta);
-          const long long at = relBase + (long long)delta * HS + dc + c;
+          const long long at = relBase + (long long)bandRows[r] * HS + dc + c;
           if (hasC2p) *reinterpret_cast<uint4*>(pks + r * KS + c) = *reinterpret_cast<const uint4*>(posKey + at);
           if (hasP2c)
             *reinterpret_cast<uint4*>(pqs + r * KS + c) = *reinterpret_cast<const uint4*>(posQuery + at);
@@ -317,21 +344,23 @@ __device__ __forceinline__ void attentionMma(unsigned char* smem, T* context, co
 }
 
 // Grid (ceil(L / 64), H, B), 128 threads; hs 32, 64 or 128 (checked by the caller; other values do nothing).
-#define DCU_ATTENTION_MMA(S, T)                                                                              \
-  extern "C" __global__ void __launch_bounds__(MTHREADS)                                                     \
-      disentangled_attention_mma_##S(T* context, const T* qkv, const T* qBias, const T* vBias,               \
-                                     const void* mask, const T* posKey, const T* posQuery, int L, int H,     \
-                                     int hs, int span, float scale, int mask3d, int maskInt) {               \
-    __shared__ __align__(16) unsigned char smem[MMA_SMEM];                                                   \
-    if (hs == 64)                                                                                            \
-      attentionMma<T, 64>(smem, context, qkv, qBias, vBias, mask, posKey, posQuery, L, H, span, scale,      \
-                          mask3d, maskInt);                                                                  \
-    else if (hs == 32)                                                                                       \
-      attentionMma<T, 32>(smem, context, qkv, qBias, vBias, mask, posKey, posQuery, L, H, span, scale,      \
-                          mask3d, maskInt);                                                                  \
-    else if (hs == 128)                                                                                      \
-      attentionMma<T, 128>(smem, context, qkv, qBias, vBias, mask, posKey, posQuery, L, H, span, scale,     \
-                           mask3d, maskInt);                                                                 \
+#define DCU_ATTENTION_MMA(S, T)                                                                                 \
+  extern "C" __global__ void __launch_bounds__(MTHREADS)                                                        \
+      disentangled_attention_mma_##S(T* context, const T* qkv, const T* qBias, const T* vBias,                  \
+                                     const void* mask, const T* posKey, const T* posQuery, const T* kBias,      \
+                                     const int* relIndex, int L, int H, int hs, int span, float scale,          \
+                                     int mask3d, int maskInt) {                                                 \
+    __shared__ __align__(16) unsigned char smem[MMA_SMEM];                                                      \
+    __shared__ int bandRows[MBAND];                                                                             \
+    if (hs == 64)                                                                                               \
+      attentionMma<T, 64>(smem, bandRows, context, qkv, qBias, vBias, mask, posKey, posQuery, kBias, relIndex,  \
+                          L, H, span, scale, mask3d, maskInt);                                                  \
+    else if (hs == 32)                                                                                          \
+      attentionMma<T, 32>(smem, bandRows, context, qkv, qBias, vBias, mask, posKey, posQuery, kBias, relIndex,  \
+                          L, H, span, scale, mask3d, maskInt);                                                  \
+    else if (hs == 128)                                                                                         \
+      attentionMma<T, 128>(smem, bandRows, context, qkv, qBias, vBias, mask, posKey, posQuery, kBias, relIndex, \
+                           L, H, span, scale, mask3d, maskInt);                                                 \
   }
 DCU_ATTENTION_MMA(f16, __half)
 DCU_ATTENTION_MMA(bf16, __nv_bfloat16)

@@ -2,7 +2,8 @@
 // common.cuh (one std::thread per CUDA thread, a barrier per __syncthreads, shuffles through shared slots,
 // half types, and mma.sync m16n8k16 unpacked by PTX's documented fragment layout; test/emulation/) and
 // compares it with a float64 transcription of the reference over multi-tile lengths, clamped spans, every
-// c2p / p2c combination, 2-D / 3-D / int / float masks with fully masked rows and head sizes up to 128: the
+// c2p / p2c combination, 2-D / 3-D / int / float masks with fully masked rows, head sizes up to 128 and
+// DeBERTa-v2's key bias and random relative index tables (c2p-only, p2c-only, both, one out of range): the
 // tiled kernel (kernels/disentangled_attention.cu, float32, probabilities on and off) and the tensor-core one
 // (kernels/disentangled_attention_mma.cu, float16 and bfloat16); with AddressSanitizer where the compiler
 // has it (shared- and global-memory bounds). The GPU runs the same kernels in the conformance suite and the

@@ -10,6 +10,8 @@ export interface DecodedCommand {
   grid?: number[];
   block?: number[];
   paramBytes?: number;
+  /** The launch's packed kernel parameters (a copy). */
+  params?: Uint8Array;
 }
 
 export interface SubmitCall {
@@ -32,7 +34,14 @@ export function decodeCommands(bytes: Uint8Array, functions: number): DecodedCom
       const paramBytes = u(40);
       if (u(8) >= functions || paramBytes > size - 48 || size - 48 - paramBytes >= 8)
         throw new Error(`bad launch at ${at}`);
-      out.push({ opcode, fn: u(8), grid: [u(12), u(16), u(20)], block: [u(24), u(28), u(32)], paramBytes });
+      out.push({
+        opcode,
+        fn: u(8),
+        grid: [u(12), u(16), u(20)],
+        block: [u(24), u(28), u(32)],
+        paramBytes,
+        params: bytes.slice(at + 48, at + 48 + paramBytes),
+      });
     } else if (opcode === CMD_BLASLT || opcode === CMD_MEMSET_D32 || opcode === CMD_COPY_DTOD) {
       out.push({ opcode });
     } else throw new Error(`bad opcode ${opcode}`);

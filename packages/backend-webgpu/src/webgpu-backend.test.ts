@@ -8,6 +8,8 @@ import { describe, expect, it } from "vitest";
 import { gpuTitle, hasF16, skipNoGpu } from "../test/adapter.js";
 import { fixturesDir } from "../test/fixtures.js";
 import { createWebGpuBackend } from "./create.js";
+import { findGpu } from "./device.js";
+import type { WebGpuBackend } from "./webgpu-backend.js";
 
 const f32 = (values: number[], dims: number[]) => new Tensor("float32", Float32Array.from(values), dims);
 
@@ -24,6 +26,46 @@ function codeOf(fn: () => unknown): string | undefined {
 async function seqcls() {
   const dir = path.join(fixturesDir(), "models", "base-like", "seqcls");
   return { dir, config: await DebertaConfig.from_pretrained(dir) };
+}
+
+/** Seeded values in [-1, 1). */
+function values(n: number, seed: number): Float32Array {
+  let x = seed;
+  return Float32Array.from({ length: n }, () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return x / 2 ** 30 - 1;
+  });
+}
+
+/**
+ * A DeBERTa-v2 attention call (key bias, relative index table, both relative terms, probabilities): uploads
+ * its inputs and returns the call.
+ */
+function v2Attention(backend: WebGpuBackend, table = [3, 0, 5, 1, 7, 2, 6, 4, 5]) {
+  const [batch, length, heads, hs, span] = [1, 5, 2, 4, 4];
+  const up = (dims: number[], seed: number) =>
+    backend.upload(
+      new Tensor(
+        "float32",
+        values(
+          dims.reduce((x, y) => x * y),
+          seed,
+        ),
+        dims,
+      ),
+    );
+  const inputs = {
+    qkv: up([batch, length, 3 * heads * hs], 1),
+    qBias: up([heads * hs], 2),
+    vBias: up([heads * hs], 3),
+    kBias: up([heads * hs], 4),
+    mask: backend.upload(new Tensor("int32", new Int32Array(batch * length).fill(1), [batch, length])),
+    posKey: up([heads, 2 * span, hs], 5),
+    posQuery: up([heads, 2 * span, hs], 6),
+    relativeIndex: backend.upload(new Tensor("int32", Int32Array.from(table), [table.length])),
+  };
+  return () =>
+    backend.fused.disentangledAttention!(inputs, { numHeads: heads, scale: 0.5, span, returnProbs: true });
 }
 
 const inputs = {
@@ -161,6 +203,45 @@ describe.skipIf(skipNoGpu)(gpuTitle("webgpu backend"), () => {
       });
     },
   );
+
+  it("runs v2 attention in one dispatch, or as the reference on a device with 8 storage bindings", async () => {
+    const backend = await createWebGpuBackend();
+    const adapter = await (await findGpu()).requestAdapter();
+    const plain = await adapter!.requestDevice();
+    expect(plain.limits.maxStorageBuffersPerShaderStage).toBeLessThan(10);
+    const limited = await createWebGpuBackend({ device: plain });
+    const outputs = [];
+    const dispatches = [];
+    for (const b of [backend, limited]) {
+      const call = v2Attention(b);
+      await b.sync();
+      const before = b.stats().dispatches;
+      const out = call();
+      await b.sync();
+      dispatches.push(b.stats().dispatches - before);
+      outputs.push([await b.download(out.context), await b.download(out.probs!)]);
+    }
+    expect(dispatches[0]).toBe(1);
+    expect(dispatches[1]).toBeGreaterThan(1);
+    for (let k = 0; k < 2; k++) {
+      const [a, r] = [outputs[0]![k]!.data as Float32Array, outputs[1]![k]!.data as Float32Array];
+      expect(Math.max(...a.map((v, e) => Math.abs(v - r[e]!)))).toBeLessThan(1e-5);
+    }
+    backend.close();
+    limited.close();
+    plain.destroy();
+  });
+
+  it("rejects a relative index table of the wrong length or out of [0, 2 span), naming it", async () => {
+    const backend = await createWebGpuBackend();
+    expect(() => v2Attention(backend, [0, 1, 2])()).toThrow(
+      /relativeIndex must be \[2 \* length - 1\] = \[9\]/,
+    );
+    expect(() => v2Attention(backend, [3, 0, 5, 1, 8, 2, 6, 4, 5])()).toThrow(
+      /disentangledAttention relativeIndex: index 8 at position 4 is outside \[0, 8\)/,
+    );
+    backend.close();
+  });
 
   it("takes a device the caller owns and leaves it usable after close", async () => {
     const owner = await createWebGpuBackend();

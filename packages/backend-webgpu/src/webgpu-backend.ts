@@ -100,6 +100,7 @@ export class WebGpuBackend implements Backend {
         : "alias F = f32;\nfn toF(x: f32) -> f32 { return x; }\n",
       subgroups: device.features.has("subgroups"),
       maxWorkgroupStorage: device.limits.maxComputeWorkgroupStorageSize,
+      maxStorageBuffers: device.limits.maxStorageBuffersPerShaderStage,
       tensor: (handle, op) => asGpu(handle as TensorHandle, this.name, op),
       alloc: (dtype, shape, op) => this.alloc(dtype, shape, op),
       view: (t, shape) => {

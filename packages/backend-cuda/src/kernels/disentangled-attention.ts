@@ -6,7 +6,9 @@
 // or dtypes) run as the reference. With half storage and the backend's `attention: "mma"`, the tensor-core
 // kernel (kernels/disentangled_attention_mma.cu: 128 threads per 64 query rows) runs instead when no
 // probabilities are asked for, the head size is 32, 64 or 128 and every pointer it reads 16 bytes at a time
-// is 16-byte aligned; otherwise the tiled kernel.
+// is 16-byte aligned; otherwise the tiled kernel. Both take DeBERTa-v2's key bias (added to k as it is
+// staged) and relative index table (δ(i, j) = relativeIndex[i - j + L - 1], read per band row, clamped to
+// [0, 2·span) on the GPU; a table uploaded from the host is checked here first).
 import {
   type Backend,
   type FusedOps,
@@ -14,9 +16,11 @@ import {
   type OpInputs,
   type OpOutput,
   referenceKernels,
+  shapeError,
 } from "@deberta/tensor";
 import { Params } from "../params.js";
 import { type CudaContext, floatKernel } from "./context.js";
+import { checkIndices } from "./indices.js";
 
 /** The kernel's block: 256 threads, 64 query rows (kernels/disentangled_attention.cu: THREADS, TQ). */
 const THREADS = 256;
@@ -41,6 +45,8 @@ export function disentangledAttention(
   const mask = ctx.tensor(inputs.mask, op);
   const posKey = inputs.posKey === undefined ? undefined : ctx.tensor(inputs.posKey, op);
   const posQuery = inputs.posQuery === undefined ? undefined : ctx.tensor(inputs.posQuery, op);
+  const kBias = inputs.kBias === undefined ? undefined : ctx.tensor(inputs.kBias, op);
+  const relIndex = inputs.relativeIndex === undefined ? undefined : ctx.tensor(inputs.relativeIndex, op);
   const heads = attrs.numHeads;
   const span = attrs.span;
   const [batch, length, width] = qkv.shape as [number, number, number];
@@ -58,6 +64,7 @@ export function disentangledAttention(
     span > 0 &&
     same(qBias.shape, [heads * hs]) &&
     same(vBias.shape, [heads * hs]) &&
+    (kBias === undefined || (kBias.isFloat && same(kBias.shape, [heads * hs]))) &&
     (same(mask.shape, [batch, length]) || same(mask.shape, [batch, length, length])) &&
     rel(posKey) &&
     rel(posQuery) &&
@@ -65,9 +72,17 @@ export function disentangledAttention(
     heads <= 65535 &&
     batch <= 65535;
   if (!native) return referenceKernels.disentangledAttention(backend, inputs, attrs);
+  if (relIndex !== undefined) {
+    const shapes = [qkv.shape, relIndex.shape];
+    if (relIndex.shape.length !== 1 || relIndex.shape[0] !== 2 * length - 1)
+      throw shapeError(op, `relativeIndex must be [2 * length - 1] = [${2 * length - 1}]`, shapes);
+    checkIndices(`${op} relativeIndex`, relIndex, 2 * span, shapes);
+  }
   const context = ctx.alloc("float32", [batch, length, heads * hs], op);
   const probs = attrs.returnProbs ? ctx.alloc("float32", [batch, heads, length, length], op) : undefined;
   if (batch * length === 0) return probs === undefined ? { context } : { context, probs };
+  // The table is read only where a relative term is.
+  const table = posKey !== undefined || posQuery !== undefined ? (relIndex?.ptr ?? 0) : 0;
   const aligned = (ptr: number | undefined) => ptr === undefined || ptr % 16 === 0;
   if (
     ctx.attention === "mma" &&
@@ -86,6 +101,8 @@ export function disentangledAttention(
       .ptr(mask.ptr)
       .ptr(posKey?.ptr ?? 0)
       .ptr(posQuery?.ptr ?? 0)
+      .ptr(kBias?.ptr ?? 0)
+      .ptr(table)
       .i32(length)
       .i32(heads)
       .i32(hs)
@@ -111,6 +128,8 @@ export function disentangledAttention(
     .ptr(mask.ptr)
     .ptr(posKey?.ptr ?? 0)
     .ptr(posQuery?.ptr ?? 0)
+    .ptr(kBias?.ptr ?? 0)
+    .ptr(table)
     .i32(length)
     .i32(heads)
     .i32(hs)

@@ -2,7 +2,9 @@
 // with a float64 transcription of the op's reference (packages/tensor/src/reference/disentangled-attention.ts):
 // multi-tile lengths (online softmax across key tiles, band offsets), clamped and unclamped spans, c2p / p2c
 // present or absent, 2-D / 3-D and int / float masks with fully masked rows, probabilities on or off, head
-// sizes up to 128. Built and run by src/attention-emulation.test.ts from a temporary directory holding this
+// sizes up to 128, and DeBERTa-v2's inputs: a key bias and a random relative index table (arbitrary rows, so
+// the kernel must read the table, not assume log buckets; one table has entries outside [0, 2·span), which
+// the kernel clamps). Built and run by src/attention-emulation.test.ts from a temporary directory holding this
 // file, the emulation common.cuh and a copy of the kernel. Prints one line per case; exit 1 on a mismatch.
 #include <cfloat>
 #include <cstdio>
@@ -18,10 +20,13 @@ namespace {
 struct Case {
   int B, L, H, hs, span;
   bool c2p, p2c, mask3d, maskInt, probs;
+  bool kBias = false;  // v2: a key bias
+  int table = 0;       // v2: 0 no relative index table, 1 a table in [0, 2·span), 2 one with entries outside
 };
 
 void runKernel(const Case& c, float* context, float* probs, const float* qkv, const float* qBias, const float* vBias,
-               const void* mask, const float* posKey, const float* posQuery, float scale) {
+               const void* mask, const float* posKey, const float* posQuery, const float* kBias,
+               const int* relIndex, float scale) {
   const int gx = (c.L + 63) / 64;
   blockDim = {256, 1, 1};
   gridDim = {gx, c.H, c.B};
@@ -36,8 +41,8 @@ void runKernel(const Case& c, float* context, float* probs, const float* qkv, co
           threads.emplace_back([&, t, x, y, z] {
             threadIdx = {t, 0, 0};
             blockIdx = {x, y, z};
-            disentangled_attention_f32(context, probs, qkv, qBias, vBias, mask, posKey, posQuery, c.L, c.H, c.hs,
-                                       c.span, scale, c.mask3d ? 1 : 0, c.maskInt ? 1 : 0);
+            disentangled_attention_f32(context, probs, qkv, qBias, vBias, mask, posKey, posQuery, kBias, relIndex,
+                                       c.L, c.H, c.hs, c.span, scale, c.mask3d ? 1 : 0, c.maskInt ? 1 : 0);
           });
         for (auto& th : threads) th.join();
       }
@@ -48,10 +53,14 @@ bool runCase(const Case& c, std::mt19937& rng) {
   std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
   const int B = c.B, L = c.L, H = c.H, hs = c.hs, rel = 2 * c.span;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
-  std::vector<float> qkv(static_cast<size_t>(B) * L * H * 3 * hs), qBias(H * hs), vBias(H * hs);
+  std::vector<float> qkv(static_cast<size_t>(B) * L * H * 3 * hs), qBias(H * hs), vBias(H * hs), kBias(H * hs);
   std::vector<float> posKey(static_cast<size_t>(H) * rel * hs), posQuery(posKey.size());
-  for (auto* v : {&qkv, &qBias, &vBias, &posKey, &posQuery})
+  for (auto* v : {&qkv, &qBias, &vBias, &kBias, &posKey, &posQuery})
     for (auto& e : *v) e = uni(rng);
+  std::vector<int> table(2 * L - 1);
+  const int slack = c.table == 2 ? 3 : 0;
+  std::uniform_int_distribution<int> row(-slack, rel - 1 + slack);
+  for (auto& t : table) t = row(rng);
   // Masks: random zeros, row 1 of batch 0 fully dropped (2-D: its own mask bit; 3-D: the whole row), and in
   // 3-D a row kept only past the first key tile.
   const size_t maskSize = c.mask3d ? static_cast<size_t>(B) * L * L : static_cast<size_t>(B) * L;
@@ -71,7 +80,8 @@ bool runCase(const Case& c, std::mt19937& rng) {
   std::vector<float> context(static_cast<size_t>(B) * L * H * hs, NAN);
   std::vector<float> probs(c.probs ? static_cast<size_t>(B) * H * L * L : 0, NAN);
   runKernel(c, context.data(), c.probs ? probs.data() : nullptr, qkv.data(), qBias.data(), vBias.data(), mask,
-            c.c2p ? posKey.data() : nullptr, c.p2c ? posQuery.data() : nullptr, scale);
+            c.c2p ? posKey.data() : nullptr, c.p2c ? posQuery.data() : nullptr, c.kBias ? kBias.data() : nullptr,
+            c.table != 0 ? table.data() : nullptr, scale);
 
   double maxCtx = 0, maxProb = 0;
   const size_t width = static_cast<size_t>(3) * H * hs;
@@ -84,8 +94,10 @@ bool runCase(const Case& c, std::mt19937& rng) {
         for (int d = 0; d < hs; d++) q[d] = (static_cast<double>(qi[d]) + qBias[h * hs + d]) * scale;
         double mx = -DBL_MAX;
         for (int j = 0; j < L; j++) {
-          const float* kj = &qkv[(static_cast<size_t>(b) * L + j) * width + static_cast<size_t>(h) * 3 * hs + hs];
-          int delta = i - j + c.span;
+          const float* kRow = &qkv[(static_cast<size_t>(b) * L + j) * width + static_cast<size_t>(h) * 3 * hs + hs];
+          std::vector<double> kj(hs);
+          for (int d = 0; d < hs; d++) kj[d] = static_cast<double>(kRow[d]) + (c.kBias ? kBias[h * hs + d] : 0.0);
+          int delta = c.table != 0 ? table[i - j + L - 1] : i - j + c.span;
           delta = delta < 0 ? 0 : (delta > rel - 1 ? rel - 1 : delta);
           const float* pk = &posKey[(static_cast<size_t>(h) * rel + delta) * hs];
           const float* pq = &posQuery[(static_cast<size_t>(h) * rel + delta) * hs];
@@ -93,7 +105,7 @@ bool runCase(const Case& c, std::mt19937& rng) {
           for (int d = 0; d < hs; d++) {
             v += q[d] * kj[d];
             if (c.c2p) v += q[d] * pk[d];
-            if (c.p2c) v += static_cast<double>(kj[d]) * pq[d];
+            if (c.p2c) v += kj[d] * pq[d];
           }
           const bool kept = c.mask3d ? keep[(static_cast<size_t>(b) * L + i) * L + j] != 0
                                      : keep[static_cast<size_t>(b) * L + i] != 0 && keep[static_cast<size_t>(b) * L + j] != 0;
@@ -122,9 +134,10 @@ bool runCase(const Case& c, std::mt19937& rng) {
       }
   // float32 against float64 rounding is ~1e-6 here; an indexing or masking slip is ~1e-2.
   const bool ok = maxCtx <= 1e-4 && maxProb <= 1e-5;
-  std::printf("%s B=%d L=%d H=%d hs=%d span=%d c2p=%d p2c=%d mask=%s%s probs=%d: context %.3g probs %.3g\n",
-              ok ? "ok  " : "FAIL", B, L, H, hs, c.span, c.c2p, c.p2c, c.mask3d ? "3d" : "2d",
-              c.maskInt ? "int" : "float", c.probs, maxCtx, maxProb);
+  std::printf(
+      "%s B=%d L=%d H=%d hs=%d span=%d c2p=%d p2c=%d mask=%s%s probs=%d kBias=%d table=%d: context %.3g probs %.3g\n",
+      ok ? "ok  " : "FAIL", B, L, H, hs, c.span, c.c2p, c.p2c, c.mask3d ? "3d" : "2d", c.maskInt ? "int" : "float",
+      c.probs, c.kBias, c.table, maxCtx, maxProb);
   return ok;
 }
 
@@ -145,6 +158,14 @@ int main() {
       {1, 96, 1, 128, 200, true, true, false, true, false},  // head size 128 (V' in chunks of 32 keys)
       {1, 70, 1, 100, 40, false, true, true, true, true},    // head size 100, not a multiple of 16
       {1, 64, 1, 17, 64, true, false, false, false, false},  // one full tile
+      // DeBERTa-v2: key bias and relative index table.
+      {2, 9, 3, 4, 4, true, true, false, true, true, true, 1},       // the conformance shapes
+      {1, 7, 2, 5, 3, false, true, true, false, true, true, 1},      // p2c only, 3-D float mask
+      {1, 70, 2, 8, 16, true, false, false, true, false, true, 1},   // c2p only, two tiles
+      {1, 130, 1, 64, 32, true, true, false, true, true, true, 1},   // three tiles, probabilities
+      {1, 100, 1, 64, 24, true, true, true, true, false, false, 2},  // table outside [0, 2·span): clamped
+      {1, 40, 2, 16, 8, false, true, false, true, true, true, 0},    // key bias, clamped δ (q'·k_bias is
+                                                                     // constant in a row: p2c shows it)
   };
   bool ok = true;
   for (const Case& c : cases) ok = runCase(c, rng) && ok;

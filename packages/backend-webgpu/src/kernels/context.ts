@@ -13,6 +13,8 @@ export interface GpuContext {
   readonly subgroups: boolean;
   /** Largest workgroup storage in bytes. */
   readonly maxWorkgroupStorage: number;
+  /** Storage buffers one shader may bind (the device's limit). */
+  readonly maxStorageBuffers: number;
   /** The live tensor behind a handle of this backend (throws a typed error naming `op` otherwise). */
   tensor(handle: unknown, op: string): GpuTensor;
   alloc(dtype: DType, shape: readonly number[], op: string): GpuTensor;

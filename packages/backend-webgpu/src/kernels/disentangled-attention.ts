@@ -1,8 +1,10 @@
 // DeBERTa's disentangled self-attention in one kernel: a workgroup per (batch, head, query row) computes
-// the row's scores s(i, j) = q'_i·k_j + q'_i·posKey[δ] + k_j·posQuery[δ], δ = clamp(i - j + span, 0,
-// 2·span - 1), reading the c2p / p2c terms by relative index (no [B, H, L, 2L] tensor exists), masks
-// them, takes the softmax in workgroup memory, writes the probabilities when asked, and sums the context
-// Σ_j P(i, j)(v_j + v_bias) — heads concatenated, [B, L, H·headSize].
+// the row's scores s(i, j) = q'_i·k'_j + q'_i·posKey[δ] + k'_j·posQuery[δ], with k' = k + k_bias (v2; k
+// without) and δ = clamp(i - j + span, 0, 2·span - 1), or v2's table δ = relativeIndex[i - j + L - 1]
+// (clamped to [0, 2·span) in the shader, as indices computed on the GPU cannot be checked), reading the
+// c2p / p2c terms by relative index (no [B, H, L, 2L] tensor exists), masks them, takes the softmax in
+// workgroup memory, writes the probabilities when asked, and sums the context Σ_j P(i, j)(v_j + v_bias) —
+// heads concatenated, [B, L, H·headSize].
 import {
   type Backend,
   type FusedOps,
@@ -15,6 +17,7 @@ import {
 import type { GpuTensor } from "../gpu-tensor.js";
 import { binding, PARAMS_WGSL, Params } from "../program.js";
 import { elementType, type GpuContext } from "./context.js";
+import { checkIndices } from "./indices.js";
 import { workgroupReduce } from "./workgroup-reduce.js";
 
 const WG = 64;
@@ -32,6 +35,8 @@ export function disentangledAttention(
   const mask = ctx.tensor(inputs.mask, op);
   const posKey = inputs.posKey === undefined ? undefined : ctx.tensor(inputs.posKey, op);
   const posQuery = inputs.posQuery === undefined ? undefined : ctx.tensor(inputs.posQuery, op);
+  const kBias = inputs.kBias === undefined ? undefined : ctx.tensor(inputs.kBias, op);
+  const relIndex = inputs.relativeIndex === undefined ? undefined : ctx.tensor(inputs.relativeIndex, op);
   const heads = attrs.numHeads;
   const span = attrs.span;
   const shapes = [qkv.shape, mask.shape];
@@ -51,6 +56,14 @@ export function disentangledAttention(
       qBias.shape,
       vBias.shape,
     ]);
+  if (kBias !== undefined && (!kBias.isFloat || kBias.size !== heads * headSize))
+    throw shapeError(op, `k_bias must have ${heads * headSize} float values`, [qkv.shape, kBias.shape]);
+  if (relIndex !== undefined) {
+    const indexShapes = [qkv.shape, relIndex.shape];
+    if (relIndex.shape.length !== 1 || relIndex.shape[0] !== 2 * length - 1)
+      throw shapeError(op, `relativeIndex must be [2 * length - 1] = [${2 * length - 1}]`, indexShapes);
+    checkIndices(`${op} relativeIndex`, relIndex, 2 * span, indexShapes);
+  }
   for (const p of [posKey, posQuery]) {
     if (
       p !== undefined &&
@@ -61,36 +74,49 @@ export function disentangledAttention(
         p.shape,
       ]);
   }
-  // The row of scores lives in workgroup memory; rows longer than it fits take the reference path.
+  const c2p = posKey !== undefined;
+  const p2c = posQuery !== undefined;
+  const kb = kBias !== undefined;
+  // The table is only read where a relative term is.
+  const table = relIndex !== undefined && (c2p || p2c);
+  // The row of scores lives in workgroup memory; rows longer than it fits take the reference path. So does
+  // a call needing more storage bindings than the device has (v2 with both relative terms, its key bias and
+  // the probabilities takes 10; WebGPU guarantees 8).
   const rowCapacity = 2 ** Math.max(6, Math.ceil(Math.log2(Math.max(length, 1))));
-  if ((rowCapacity + headSize + WG) * 4 > ctx.maxWorkgroupStorage)
+  const bindings = 5 + [c2p, p2c, kb, table, attrs.returnProbs].filter(Boolean).length;
+  if ((rowCapacity + headSize + WG) * 4 > ctx.maxWorkgroupStorage || bindings > ctx.maxStorageBuffers)
     return referenceKernels.disentangledAttention(backend, inputs, attrs);
 
   const context = ctx.alloc(ctx.floatDtype, [batch, length, heads * headSize], op);
   const probs = attrs.returnProbs ? ctx.alloc(ctx.floatDtype, [batch, heads, length, length], op) : undefined;
   const red = workgroupReduce(ctx, WG);
-  const c2p = posKey !== undefined;
-  const p2c = posQuery !== undefined;
-  const tensors: GpuTensor[] = [qkv, qBias, vBias, mask];
-  if (posKey) tensors.push(posKey);
-  if (posQuery) tensors.push(posQuery);
-  const contextBinding = tensors.length + 1;
-  tensors.push(context);
-  if (probs) tensors.push(probs);
   const tm = elementType(mask);
+  const tensors: GpuTensor[] = [qkv, qBias, vBias, mask];
+  const declarations = [
+    binding(1, "qkv", "F"),
+    binding(2, "qBias", "F"),
+    binding(3, "vBias", "F"),
+    binding(4, "mask", tm),
+  ];
+  const bind = (t: GpuTensor, name: string, type: "F" | "i32", write = false) => {
+    tensors.push(t);
+    declarations.push(binding(tensors.length, name, type, write));
+  };
+  if (posKey) bind(posKey, "posKey", "F");
+  if (posQuery) bind(posQuery, "posQuery", "F");
+  if (kBias) bind(kBias, "kBias", "F");
+  if (relIndex && table) bind(relIndex, "relIndex", "i32");
+  bind(context, "ctx", "F", true);
+  if (probs) bind(probs, "probs", "F", true);
+  const delta = table
+    ? "u32(clamp(relIndex[i + L - 1u - j], 0i, 2i * span - 1i))"
+    : "u32(clamp(i32(i) - i32(j) + span, 0i, 2i * span - 1i))";
   const program = {
     name: op,
-    key: `${op}:${headSize}:${rowCapacity}:${c2p}:${p2c}:${mask3d}:${tm}:${probs !== undefined}:${red.key}:${ctx.floatDtype}`,
+    key: `${op}:${headSize}:${rowCapacity}:${c2p}:${p2c}:${kb}:${table}:${mask3d}:${tm}:${probs !== undefined}:${red.key}:${ctx.floatDtype}`,
     source: () => `${red.enable}${ctx.header}${PARAMS_WGSL}
 const HS = ${headSize}u;
-${binding(1, "qkv", "F")}
-${binding(2, "qBias", "F")}
-${binding(3, "vBias", "F")}
-${binding(4, "mask", tm)}
-${c2p ? binding(5, "posKey", "F") : ""}
-${p2c ? binding(c2p ? 6 : 5, "posQuery", "F") : ""}
-${binding(contextBinding, "ctx", "F", true)}
-${probs ? binding(contextBinding + 1, "probs", "F", true) : ""}
+${declarations.join("\n")}
 var<workgroup> q: array<f32, ${headSize}>;
 var<workgroup> s: array<f32, ${rowCapacity}>;
 ${red.functions}
@@ -110,11 +136,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   ${mask3d ? "" : "let mi = f32(mask[b * L + i]);"}
   for (var j = lid; j < L; j += ${WG}u) {
     let rowK = (b * L + j) * W + headBase + HS;
-    let delta = u32(clamp(i32(i) - i32(j) + span, 0i, 2i * span - 1i));
+    let delta = ${delta};
     let rel = (h * 2u * u32(span) + delta) * HS;
     var sc = 0.0;
     for (var d = 0u; d < HS; d++) {
-      let kd = f32(qkv[rowK + d]);
+      let kd = f32(qkv[rowK + d])${kb ? " + f32(kBias[h * HS + d])" : ""};
       sc += q[d] * kd;
       ${c2p ? "sc += q[d] * f32(posKey[rel + d]);" : ""}
       ${p2c ? "sc += kd * f32(posQuery[rel + d]);" : ""}
