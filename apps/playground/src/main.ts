@@ -332,6 +332,7 @@ interface Field {
 interface TaskSpec {
   task: TaskName;
   title: string;
+  /** The head task the pipeline needs (its class depends on the model's model_type). */
   head: string;
   fields: Field[];
   /** The text (and pair) the tokens panel and the attention explorer show. */
@@ -346,7 +347,7 @@ const TASKS: TaskSpec[] = [
   {
     task: "text-classification",
     title: "Text classification",
-    head: "DebertaForSequenceClassification",
+    head: "sequence-classification",
     fields: [
       { name: "text", label: "Text", kind: "textarea", value: "A soccer game with multiple males playing." },
       {
@@ -363,7 +364,7 @@ const TASKS: TaskSpec[] = [
   {
     task: "zero-shot-classification",
     title: "Zero-shot",
-    head: "DebertaForSequenceClassification",
+    head: "sequence-classification",
     fields: [
       { name: "sequence", label: "Text", kind: "textarea", value: "One day I will see the world." },
       {
@@ -387,7 +388,7 @@ const TASKS: TaskSpec[] = [
   {
     task: "fill-mask",
     title: "Fill mask",
-    head: "DebertaForMaskedLM",
+    head: "masked-lm",
     fields: [
       {
         name: "text",
@@ -404,7 +405,7 @@ const TASKS: TaskSpec[] = [
   {
     task: "question-answering",
     title: "Question answering",
-    head: "DebertaForQuestionAnswering",
+    head: "question-answering",
     fields: [
       { name: "question", label: "Question", kind: "text", value: "Where do I live?" },
       {
@@ -422,7 +423,7 @@ const TASKS: TaskSpec[] = [
   {
     task: "token-classification",
     title: "Token classification",
-    head: "DebertaForTokenClassification",
+    head: "token-classification",
     fields: [
       { name: "text", label: "Text", kind: "textarea", value: "My name is Wolfgang and I live in Berlin." },
       {
@@ -444,7 +445,7 @@ const TASKS: TaskSpec[] = [
   {
     task: "feature-extraction",
     title: "Feature extraction",
-    head: "any (DebertaModel)",
+    head: "model",
     fields: [
       { name: "text", label: "Text", kind: "textarea", value: "Sentence embeddings in the browser." },
       { name: "pooling", label: "Pooling", kind: "select", value: "mean", choices: ["none", "cls", "mean"] },
@@ -481,11 +482,12 @@ for (const t of TASKS)
 
 function headNotice(spec: TaskSpec): HTMLElement | null {
   if (model === undefined || spec.task === "feature-extraction") return null;
-  if (model.architecture === spec.head) return null;
+  const needed = model.taskHeads[spec.head] ?? spec.head;
+  if (model.architecture === needed) return null;
   return h(
     "p",
     { className: "notice", id: "head-notice" },
-    `${spec.title} needs a ${spec.head} head; ${model.name} is a ${model.architecture} checkpoint, so this task cannot run on it. ` +
+    `${spec.title} needs a ${needed} head; ${model.name} is a ${model.architecture} checkpoint, so this task cannot run on it. ` +
       "Load a folder with such a checkpoint (the fixtures under fixtures/models/base-like/<head>/, then the tokenizer folder fixtures/tokenizer).",
   );
 }

@@ -32,6 +32,10 @@ export interface ModelSummary {
   name: string;
   files: string[];
   architecture: string;
+  /** config.json's model_type: "deberta" or "deberta-v2" (v2, v3, mDeBERTa). */
+  modelType: string;
+  /** The head class each task needs for this model_type, by head task ("masked-lm": "DebertaForMaskedLM"). */
+  taskHeads: Record<string, string>;
   layers: number;
   heads: number;
   hidden: number;

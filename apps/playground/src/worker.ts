@@ -3,12 +3,17 @@
 // page never freezes.
 import { createCpuBackend } from "@deberta/backend-cpu";
 import { createWebGpuBackend } from "@deberta/backend-webgpu";
-import type { DebertaConfig } from "@deberta/config";
-import { type DebertaPreTrainedModel, type HeadCallInputs, headRegistry } from "@deberta/heads";
+import type { AnyDebertaConfig } from "@deberta/config";
+import {
+  type DebertaPreTrainedModel,
+  type HeadCallInputs,
+  type HeadClass,
+  headRegistry,
+} from "@deberta/heads";
 import { fetchHubFile, HubError, hubFileUrl, type WeightTensor } from "@deberta/hub";
 import { type Pipeline, pipeline, taskRegistry } from "@deberta/pipelines";
 import type { Backend, Tensor } from "@deberta/tensor";
-import type { DebertaTokenizer } from "@deberta/tokenizer";
+import type { AnyDebertaTokenizer } from "@deberta/tokenizer";
 import {
   configFromFiles,
   type FileMap,
@@ -36,8 +41,8 @@ import {
 interface Loaded {
   name: string;
   files: FileMap;
-  config: DebertaConfig;
-  tokenizer: DebertaTokenizer | undefined;
+  config: AnyDebertaConfig;
+  tokenizer: AnyDebertaTokenizer | undefined;
   weights: Map<string, WeightTensor>;
 }
 
@@ -99,7 +104,14 @@ function summary(l: Loaded): ModelSummary {
   return {
     name: l.name,
     files: [...l.files.keys()].sort(),
-    architecture: c.architectures?.[0] ?? "DebertaModel",
+    architecture: c.architectures?.[0] ?? headRegistry.resolve(c).architecture,
+    modelType: c.model_type,
+    // The head each task needs for this model_type (DebertaForMaskedLM or DebertaV2ForMaskedLM, ...).
+    taskHeads: Object.fromEntries(
+      headRegistry
+        .tasks(c.model_type)
+        .map((task) => [task, headRegistry.forTask(c.model_type, task)!.architecture]),
+    ),
     layers: c.num_hidden_layers,
     heads: c.num_attention_heads,
     hidden: c.hidden_size,
@@ -143,11 +155,13 @@ async function loadUrl(base: string, name: string): Promise<ModelSummary> {
   return loadFiles(name, files);
 }
 
-// Hub models: config.json and the weights are required, the tokenizer files are taken where they exist.
+// Hub models: config.json and the weights are required, the tokenizer files are taken where they exist
+// (spm.model: what microsoft/deberta-v3-* and mdeberta-v3 ship instead of tokenizer.json).
 const HUB_WEIGHTS = ["model.safetensors", "pytorch_model.bin"];
 const HUB_OPTIONAL = [
   "tokenizer.json",
   "tokenizer_config.json",
+  "spm.model",
   "vocab.json",
   "merges.txt",
   "special_tokens_map.json",
@@ -221,13 +235,13 @@ async function fetchOk(url: string): Promise<globalThis.Response> {
   return res;
 }
 
-function requireLoaded(): Loaded & { tokenizer: DebertaTokenizer } {
+function requireLoaded(): Loaded & { tokenizer: AnyDebertaTokenizer } {
   if (loaded === undefined) throw new Error("no model loaded: load the demo model or a model folder first");
   if (loaded.tokenizer === undefined)
     throw new Error(
-      `${loaded.name} has no tokenizer (tokenizer.json, or vocab.json + merges.txt): load a tokenizer folder next`,
+      `${loaded.name} has no tokenizer (tokenizer.json, spm.model, or vocab.json + merges.txt): load a tokenizer folder next`,
     );
-  return loaded as Loaded & { tokenizer: DebertaTokenizer };
+  return loaded as Loaded & { tokenizer: AnyDebertaTokenizer };
 }
 
 async function requireBackend(): Promise<Backend> {
@@ -235,13 +249,12 @@ async function requireBackend(): Promise<Backend> {
   return backend;
 }
 
-/** The head `architecture` on the current backend, built from the loaded weights on first use. */
-async function model(architecture: string, task?: string): Promise<DebertaPreTrainedModel> {
+/** The head `Head` on the current backend, built from the loaded weights on first use. */
+async function model(Head: HeadClass, task?: string): Promise<DebertaPreTrainedModel> {
   const l = requireLoaded();
+  const architecture = Head.architecture;
   const cached = models.get(architecture);
   if (cached !== undefined) return cached;
-  const Head = headRegistry.get(architecture);
-  if (Head === undefined) throw new Error(`no head class for ${architecture}`);
   const b = await requireBackend();
   progress(`building ${architecture} on ${deviceLabel}`);
   try {
@@ -267,12 +280,13 @@ async function taskPipeline(task: TaskName): Promise<Pipeline> {
   const l = requireLoaded();
   const definition = taskRegistry.get(task);
   if (definition === undefined) throw new Error(`unknown task ${task}`);
-  // feature-extraction reads any head's hidden state: use the loaded one rather than build a second copy.
-  const architecture =
+  // The task's head for this model_type; feature-extraction reads any head's hidden state, so it uses the
+  // checkpoint's own head rather than build a second copy.
+  const Head =
     task === "feature-extraction"
-      ? (l.config.architectures?.[0] ?? definition.architecture)
-      : definition.architecture;
-  const m = await model(headRegistry.get(architecture) ? architecture : definition.architecture, task);
+      ? headRegistry.resolve(l.config)
+      : headRegistry.resolve(l.config, definition.head);
+  const m = await model(Head, task);
   const p = await pipeline(task, { model: m, tokenizer: l.tokenizer });
   pipelines.set(task, p);
   return p;
@@ -331,8 +345,8 @@ async function run(task: TaskName, input: unknown, options: Record<string, unkno
 
 async function attention(text: string, text_pair?: string): Promise<AttentionResult> {
   const l = requireLoaded();
-  const primary = l.config.architectures?.[0];
-  const m = await model(primary !== undefined && headRegistry.get(primary) ? primary : "DebertaModel");
+  // The checkpoint's own head (else the bare model of its model_type): every head returns the attentions.
+  const m = await model(headRegistry.resolve(l.config));
   const tokens = tokenize(text, text_pair);
   const enc = l.tokenizer(text, {
     ...(text_pair ? { text_pair } : {}),

@@ -44,6 +44,11 @@ const MASKED = "The capital of France is [MASK].";
 // The tiny fixture checkpoints of every head (outside the repository; CI has them).
 const FIXTURE_HEADS = path.join(modelsDir(), "base-like");
 const haveFixtures = existsSync(path.join(FIXTURE_HEADS, "qa", "config.json"));
+// A DeBERTa-v3-like NLI checkpoint and the SentencePiece tokenizer of the fixtures.
+const V3_SEQCLS = path.join(fixturesDir(), "deberta-v2", "models", "v3-like", "ForSequenceClassification");
+const V2_SPM = path.join(fixturesDir(), "deberta-v2", "tokenizer-spm");
+const haveV2Fixtures =
+  existsSync(path.join(V3_SEQCLS, "config.json")) && existsSync(path.join(V2_SPM, "spm.model"));
 
 interface Scored {
   label: string;
@@ -60,6 +65,8 @@ interface Entity {
 /** What the Node pipelines give on the page's inputs (CPU backend in Node). */
 const want = {} as {
   classification: Scored[];
+  /** The v3-like NLI checkpoint with the SentencePiece tokenizer, on the page's default text pair. */
+  v3Classification?: Scored[];
   zeroShot: Scored[];
   zeroShotMulti: Scored[];
   featuresMean: { dims: number[]; data: Float32Array };
@@ -298,6 +305,12 @@ describe.skipIf(skip)(
           dims: [...t.dims],
         }));
         model.dispose();
+
+        if (haveV2Fixtures) {
+          const v3 = await pipeline("text-classification", V3_SEQCLS, { backend, tokenizer: V2_SPM });
+          want.v3Classification = (await v3({ text: TEXT, text_pair: PAIR }, { top_k: null })) as never;
+          v3.dispose();
+        }
 
         if (!haveFixtures) return;
         const answer = await pipeline("question-answering", path.join(FIXTURE_HEADS, "qa"), { backend });
@@ -577,8 +590,21 @@ describe.skipIf(skip)(
           /* @vite-ignore */ testHubSource
         )) as TestHubModule;
         const files = readFolder(DEMO);
+        // A DeBERTa-v3 repository as microsoft/deberta-v3-* lay theirs out: spm.model, no tokenizer.json.
+        const v3 = readFolder(V3_SEQCLS);
+        const spm = readFolder(V2_SPM);
+        const v3Files = {
+          "config.json": v3["config.json"]!,
+          "model.safetensors": v3["model.safetensors"]!,
+          "spm.model": spm["spm.model"]!,
+          "tokenizer_config.json": spm["tokenizer_config.json"]!,
+        };
         hub = await HubTestServer.start({
-          repos: { "acme/tiny-nli": { files }, "acme/slow-nli": { files } },
+          repos: {
+            "acme/tiny-nli": { files },
+            "acme/slow-nli": { files },
+            "acme/tiny-v3-nli": { files: v3Files },
+          },
           cors: true,
         });
         ({ page, close } = await openPage(false));
@@ -679,6 +705,22 @@ describe.skipIf(skip)(
         await runTask(page, "text-classification");
         expectScores(await shownBars(page), want.classification);
       });
+
+      it.skipIf(!haveV2Fixtures)(
+        "a DeBERTa-v3 Hub model: spm.model downloaded, the v2 head and tokenizer picked by model_type, the Node scores",
+        async () => {
+          await loadFromHub("acme/tiny-v3-nli", /^Downloaded acme\/tiny-v3-nli/);
+          const info = (await page.textContent("#model-info")) ?? "";
+          expect(info).toContain("DebertaV2ForSequenceClassification");
+          expect(info).toContain("spm.model");
+          await runTask(page, "text-classification");
+          expect(want.v3Classification!.length).toBe(3);
+          expectScores(await shownBars(page), want.v3Classification!);
+          // The head a task needs is named for this model_type.
+          await page.click('#task-tabs button[data-task="fill-mask"]');
+          expect(await page.textContent("#head-notice")).toContain("needs a DebertaV2ForMaskedLM head");
+        },
+      );
     });
 
     describe("playground, keyboard and layout", () => {

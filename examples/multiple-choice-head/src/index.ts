@@ -5,7 +5,8 @@ export { DebertaForMultipleChoice };
 
 /**
  * Registers DebertaForMultipleChoice (in the shared `headRegistry` unless another is given), so code that
- * dispatches on `config.architectures[0]` through the registry loads multiple-choice checkpoints.
+ * dispatches on `config.architectures[0]` through the registry loads multiple-choice checkpoints (and
+ * `registry.resolve(config, "multiple-choice")` finds it for v1 configs).
  * Explicit, as the backends' `register*` functions: importing this package registers nothing.
  */
 export function registerMultipleChoiceHead(registry: HeadRegistry = headRegistry): void {

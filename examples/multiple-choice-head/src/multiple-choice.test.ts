@@ -155,6 +155,8 @@ async function check(backend: Backend): Promise<void> {
   registerMultipleChoiceHead(registry);
   const Head = registry.get(config.architectures![0]!);
   expect(Head).toBe(DebertaForMultipleChoice);
+  // Found by model_type + task too, as the Auto classes and pipelines look heads up.
+  expect(registry.resolve({ model_type: "deberta" }, "multiple-choice")).toBe(DebertaForMultipleChoice);
   const model = await Head!.from_pretrained(dir, { backend, config });
   try {
     expect(model.loading_info.unexpected_keys).toEqual([]);

@@ -33,6 +33,7 @@ const PER_CHOICE = ["input_ids", "attention_mask", "token_type_ids", "position_i
 
 export class DebertaForMultipleChoice extends DebertaPreTrainedModel {
   static override readonly architecture = "DebertaForMultipleChoice";
+  static override readonly task = "multiple-choice";
   declare private pooler: ContextPooler;
   declare private classifier: { weight: TensorHandle; bias: TensorHandle };
 

@@ -1,4 +1,4 @@
-// The task heads as the umbrella exports them: subclasses of @deberta/heads' classes whose from_pretrained
+// The task heads (v1 and v2) as the umbrella exports them: subclasses of @deberta/heads' classes whose from_pretrained
 // first registers the default backends (the heads themselves know none), so that
 // `DebertaForSequenceClassification.from_pretrained(dir)` works from "deberta" as it does in transformers.
 import * as heads from "@deberta/heads";
@@ -31,3 +31,17 @@ export const DebertaForTokenClassification = withDefaultBackends(heads.DebertaFo
 export type DebertaForTokenClassification = heads.DebertaForTokenClassification;
 export const DebertaForQuestionAnswering = withDefaultBackends(heads.DebertaForQuestionAnswering);
 export type DebertaForQuestionAnswering = heads.DebertaForQuestionAnswering;
+export const DebertaV2Model = withDefaultBackends(heads.DebertaV2Model);
+export type DebertaV2Model = heads.DebertaV2Model;
+export const DebertaV2ForMaskedLM = withDefaultBackends(heads.DebertaV2ForMaskedLM);
+export type DebertaV2ForMaskedLM = heads.DebertaV2ForMaskedLM;
+export const DebertaV2ForSequenceClassification = withDefaultBackends(
+  heads.DebertaV2ForSequenceClassification,
+);
+export type DebertaV2ForSequenceClassification = heads.DebertaV2ForSequenceClassification;
+export const DebertaV2ForTokenClassification = withDefaultBackends(heads.DebertaV2ForTokenClassification);
+export type DebertaV2ForTokenClassification = heads.DebertaV2ForTokenClassification;
+export const DebertaV2ForQuestionAnswering = withDefaultBackends(heads.DebertaV2ForQuestionAnswering);
+export type DebertaV2ForQuestionAnswering = heads.DebertaV2ForQuestionAnswering;
+export const DebertaV2ForMultipleChoice = withDefaultBackends(heads.DebertaV2ForMultipleChoice);
+export type DebertaV2ForMultipleChoice = heads.DebertaV2ForMultipleChoice;

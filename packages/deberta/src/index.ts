@@ -4,6 +4,8 @@ export * from "@deberta/backend-webgpu";
 export * from "@deberta/config";
 export * from "@deberta/heads";
 export * from "@deberta/hub";
+// The encoder's errors reach users of the loaders (a checkpoint missing weights: MODEL_WEIGHTS_MISSING).
+export { ModelError, type ModelErrorCode } from "@deberta/model";
 export {
   PipelineError,
   type PipelineErrorCode,
@@ -14,11 +16,14 @@ export {
 export * from "@deberta/tensor";
 export * from "@deberta/tokenizer";
 export {
+  AutoConfig,
   AutoModel,
   AutoModelForMaskedLM,
+  AutoModelForMultipleChoice,
   AutoModelForQuestionAnswering,
   AutoModelForSequenceClassification,
   AutoModelForTokenClassification,
+  type AutoModelLoader,
   type AutoOptions,
   AutoTokenizer,
 } from "./auto.js";
@@ -37,5 +42,11 @@ export {
   DebertaForSequenceClassification,
   DebertaForTokenClassification,
   DebertaModel,
+  DebertaV2ForMaskedLM,
+  DebertaV2ForMultipleChoice,
+  DebertaV2ForQuestionAnswering,
+  DebertaV2ForSequenceClassification,
+  DebertaV2ForTokenClassification,
+  DebertaV2Model,
 } from "./heads.js";
 export { pipeline } from "./pipeline.js";

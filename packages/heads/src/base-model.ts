@@ -1,10 +1,11 @@
 // DebertaModel (no head): returns last_hidden_state, as transformers' DebertaModel.
 import type { WeightBinder } from "@deberta/model";
 import type { Tensor, TensorHandle } from "@deberta/tensor";
-import { DebertaPreTrainedModel, type HeadTensors } from "./pretrained.js";
+import { DebertaPreTrainedModel, type HeadTask, type HeadTensors } from "./pretrained.js";
 
 export class DebertaModel extends DebertaPreTrainedModel {
   static override readonly architecture: string = "DebertaModel";
+  static override readonly task: HeadTask = "model";
 
   protected loadHead(_w: WeightBinder): void {}
 

@@ -11,10 +11,17 @@ export {
   type FromPretrainedOptions,
   type HeadCallInputs,
   type HeadCallOutputs,
+  type HeadTask,
   type HeadTensors,
 } from "./pretrained.js";
 export { DebertaForQuestionAnswering } from "./question-answering.js";
-export { builtinHeads, type HeadClass, HeadRegistry, headRegistry } from "./registry.js";
+export {
+  builtinHeads,
+  type HeadClass,
+  type HeadConfigLike,
+  HeadRegistry,
+  headRegistry,
+} from "./registry.js";
 export { DebertaForSequenceClassification } from "./sequence-classification.js";
 export { DebertaForTokenClassification } from "./token-classification.js";
 export {

@@ -4,10 +4,17 @@
 import { activationOf, type WeightBinder } from "@deberta/model";
 import type { Activation, Tensor, TensorHandle } from "@deberta/tensor";
 import { crossEntropy } from "./losses.js";
-import { DebertaPreTrainedModel, type HeadCallInputs, type HeadTensors, numbersOf } from "./pretrained.js";
+import {
+  DebertaPreTrainedModel,
+  type HeadCallInputs,
+  type HeadTask,
+  type HeadTensors,
+  numbersOf,
+} from "./pretrained.js";
 
 export class DebertaForMaskedLM extends DebertaPreTrainedModel {
   static override readonly architecture: string = "DebertaForMaskedLM";
+  static override readonly task: HeadTask = "masked-lm";
   declare private head: {
     dense: { weight: TensorHandle; bias: TensorHandle };
     norm: { weight: TensorHandle; bias: TensorHandle };

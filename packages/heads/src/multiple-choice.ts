@@ -8,7 +8,13 @@ import { Tensor, type TensorHandle } from "@deberta/tensor";
 import { ContextPooler } from "./context-pooler.js";
 import { HeadError } from "./errors.js";
 import { crossEntropy } from "./losses.js";
-import { DebertaPreTrainedModel, type HeadCallInputs, type HeadTensors, numbersOf } from "./pretrained.js";
+import {
+  DebertaPreTrainedModel,
+  type HeadCallInputs,
+  type HeadTask,
+  type HeadTensors,
+  numbersOf,
+} from "./pretrained.js";
 
 const PER_CHOICE = ["input_ids", "attention_mask", "token_type_ids", "position_ids"] as const;
 
@@ -23,8 +29,9 @@ const PER_CHOICE = ["input_ids", "attention_mask", "token_type_ids", "position_i
  * ```
  */
 export class DebertaV2ForMultipleChoice extends DebertaPreTrainedModel {
-  static override readonly architecture = "DebertaV2ForMultipleChoice";
-  static override readonly modelType = DEBERTA_V2_MODEL_TYPE;
+  static override readonly architecture: string = "DebertaV2ForMultipleChoice";
+  static override readonly modelType: string = DEBERTA_V2_MODEL_TYPE;
+  static override readonly task: HeadTask = "multiple-choice";
   declare private pooler: ContextPooler;
   declare private classifier: { weight: TensorHandle; bias: TensorHandle };
 

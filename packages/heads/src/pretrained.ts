@@ -61,6 +61,20 @@ export interface FromPretrainedOptions {
 /** What a head computes from the encoder output, on the backend. */
 export type HeadTensors = Record<string, TensorHandle>;
 
+/**
+ * The task of a head, one per transformers `AutoModelFor...` class: `"model"` (AutoModel, the bare
+ * encoder), `"sequence-classification"`, `"token-classification"`, `"question-answering"`, `"masked-lm"`,
+ * `"multiple-choice"`. A head written elsewhere may name a task of its own.
+ */
+export type HeadTask =
+  | "model"
+  | "sequence-classification"
+  | "token-classification"
+  | "question-answering"
+  | "masked-lm"
+  | "multiple-choice"
+  | (string & {});
+
 export interface DebertaPreTrainedModel {
   // biome-ignore lint/style/useShorthandFunctionType: merged with the class below to make instances callable.
   (inputs: HeadCallInputs): Promise<HeadCallOutputs>;
@@ -89,6 +103,11 @@ export abstract class DebertaPreTrainedModel {
   static readonly architecture: string = "DebertaPreTrainedModel";
   /** The `model_type` of the configs this head runs: `"deberta"` (v1) or `"deberta-v2"` (v2, v3, mDeBERTa). */
   static readonly modelType: string = "deberta";
+  /**
+   * What the head computes, as transformers' `AutoModelFor...` classes name it (see {@link HeadTask}); the
+   * registry finds a checkpoint's head by `model_type` and task with it. Undefined: found by architecture only.
+   */
+  static readonly task: HeadTask | undefined = undefined;
 
   constructor(backend: Backend, config: AnyDebertaConfig, binder: WeightBinder) {
     const target = new.target as unknown as { architecture: string; modelType: string };

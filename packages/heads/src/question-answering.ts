@@ -3,10 +3,17 @@
 import type { WeightBinder } from "@deberta/model";
 import { Tensor, type TensorHandle } from "@deberta/tensor";
 import { crossEntropy } from "./losses.js";
-import { DebertaPreTrainedModel, type HeadCallInputs, type HeadTensors, numbersOf } from "./pretrained.js";
+import {
+  DebertaPreTrainedModel,
+  type HeadCallInputs,
+  type HeadTask,
+  type HeadTensors,
+  numbersOf,
+} from "./pretrained.js";
 
 export class DebertaForQuestionAnswering extends DebertaPreTrainedModel {
   static override readonly architecture: string = "DebertaForQuestionAnswering";
+  static override readonly task: HeadTask = "question-answering";
   declare private qaOutputs: { weight: TensorHandle; bias: TensorHandle };
 
   protected loadHead(w: WeightBinder): void {

@@ -9,10 +9,17 @@ import { Tensor as OrtTensor } from "@deberta/tensor";
 import { ContextPooler } from "./context-pooler.js";
 import { HeadError } from "./errors.js";
 import { bceWithLogits, crossEntropy, meanSquaredError, softCrossEntropy } from "./losses.js";
-import { DebertaPreTrainedModel, type HeadCallInputs, type HeadTensors, numbersOf } from "./pretrained.js";
+import {
+  DebertaPreTrainedModel,
+  type HeadCallInputs,
+  type HeadTask,
+  type HeadTensors,
+  numbersOf,
+} from "./pretrained.js";
 
 export class DebertaForSequenceClassification extends DebertaPreTrainedModel {
   static override readonly architecture: string = "DebertaForSequenceClassification";
+  static override readonly task: HeadTask = "sequence-classification";
   declare private pooler: ContextPooler;
   declare private classifier: { weight: TensorHandle; bias: TensorHandle };
 

@@ -3,10 +3,17 @@
 import type { WeightBinder } from "@deberta/model";
 import type { Tensor, TensorHandle } from "@deberta/tensor";
 import { crossEntropy } from "./losses.js";
-import { DebertaPreTrainedModel, type HeadCallInputs, type HeadTensors, numbersOf } from "./pretrained.js";
+import {
+  DebertaPreTrainedModel,
+  type HeadCallInputs,
+  type HeadTask,
+  type HeadTensors,
+  numbersOf,
+} from "./pretrained.js";
 
 export class DebertaForTokenClassification extends DebertaPreTrainedModel {
   static override readonly architecture: string = "DebertaForTokenClassification";
+  static override readonly task: HeadTask = "token-classification";
   declare private classifier: { weight: TensorHandle; bias: TensorHandle };
 
   protected loadHead(w: WeightBinder): void {

@@ -20,8 +20,8 @@ import { DebertaForTokenClassification } from "./token-classification.js";
  * ```
  */
 export class DebertaV2Model extends DebertaModel {
-  static override readonly architecture = "DebertaV2Model";
-  static override readonly modelType = DEBERTA_V2_MODEL_TYPE;
+  static override readonly architecture: string = "DebertaV2Model";
+  static override readonly modelType: string = DEBERTA_V2_MODEL_TYPE;
 }
 
 /**
@@ -35,20 +35,20 @@ export class DebertaV2Model extends DebertaModel {
  * ```
  */
 export class DebertaV2ForSequenceClassification extends DebertaForSequenceClassification {
-  static override readonly architecture = "DebertaV2ForSequenceClassification";
-  static override readonly modelType = DEBERTA_V2_MODEL_TYPE;
+  static override readonly architecture: string = "DebertaV2ForSequenceClassification";
+  static override readonly modelType: string = DEBERTA_V2_MODEL_TYPE;
 }
 
 /** transformers' `DebertaV2ForTokenClassification`: per-token logits, cross-entropy ignoring -100 labels. */
 export class DebertaV2ForTokenClassification extends DebertaForTokenClassification {
-  static override readonly architecture = "DebertaV2ForTokenClassification";
-  static override readonly modelType = DEBERTA_V2_MODEL_TYPE;
+  static override readonly architecture: string = "DebertaV2ForTokenClassification";
+  static override readonly modelType: string = DEBERTA_V2_MODEL_TYPE;
 }
 
 /** transformers' `DebertaV2ForQuestionAnswering`: `start_logits` / `end_logits`, span loss. */
 export class DebertaV2ForQuestionAnswering extends DebertaForQuestionAnswering {
-  static override readonly architecture = "DebertaV2ForQuestionAnswering";
-  static override readonly modelType = DEBERTA_V2_MODEL_TYPE;
+  static override readonly architecture: string = "DebertaV2ForQuestionAnswering";
+  static override readonly modelType: string = DEBERTA_V2_MODEL_TYPE;
 }
 
 /**
@@ -56,6 +56,6 @@ export class DebertaV2ForQuestionAnswering extends DebertaForQuestionAnswering {
  * `lm_predictions.lm_head.*`; the decoder is tied to the word embeddings.
  */
 export class DebertaV2ForMaskedLM extends DebertaForMaskedLM {
-  static override readonly architecture = "DebertaV2ForMaskedLM";
-  static override readonly modelType = DEBERTA_V2_MODEL_TYPE;
+  static override readonly architecture: string = "DebertaV2ForMaskedLM";
+  static override readonly modelType: string = DEBERTA_V2_MODEL_TYPE;
 }

@@ -7,11 +7,20 @@ import { parseModelRef, type ResolveModelOptions, resolveModel, resolveModelFile
 import { caughtHub, fileHolds, HubTestServer, listTree, readFolder, TEST_COMMIT } from "./hub-test-server.js";
 import { readWeightsFromDir } from "./read-weights.js";
 import { readSafetensors, type SafetensorsInput, writeSafetensors } from "./safetensors.js";
-import { modelsDir } from "./test-support.js";
+import { fixturesDir, modelsDir } from "./test-support.js";
 
 const seqclsDir = path.join(modelsDir(), "base-like", "seqcls");
 const seqcls = readFolder(seqclsDir);
 const seqclsBin = readFolder(path.join(modelsDir(), "base-like", "seqcls-bin"));
+// A DeBERTa-v3 repository as microsoft/deberta-v3-* lay it out: spm.model + tokenizer_config.json, no tokenizer.json.
+const v3Dir = path.join(fixturesDir(), "deberta-v2", "models", "v3-like", "ForSequenceClassification");
+const spmDir = path.join(fixturesDir(), "deberta-v2", "tokenizer-spm");
+const v3 = {
+  "config.json": readFileSync(path.join(v3Dir, "config.json")),
+  "model.safetensors": readFileSync(path.join(v3Dir, "model.safetensors")),
+  "spm.model": readFileSync(path.join(spmDir, "spm.model")),
+  "tokenizer_config.json": readFileSync(path.join(spmDir, "tokenizer_config.json")),
+};
 
 /** seqcls's weights split into two safetensors shards with an index, as transformers writes them. */
 function sharded(): Record<string, Uint8Array> {
@@ -49,6 +58,7 @@ beforeEach(async () => {
       "deberta-test/sharded": { files: sharded() },
       "deberta-test/torch": { files: seqclsBin },
       "deberta-test/no-weights": { files: { "config.json": seqcls["config.json"]! } },
+      "deberta-test/v3": { files: v3 },
     },
     folders: { seqcls },
   });
@@ -119,7 +129,13 @@ describe("resolveModelFiles from a Hub id", () => {
     expect(paths[0]).toBe("/deberta-test/seqcls/resolve/main/config.json");
     expect(paths.slice(2).every((p) => p.includes(`/resolve/${TEST_COMMIT}/`))).toBe(true);
     // Optional files: one HEAD each (a 404), no GET; no pytorch_model.bin asked for.
-    for (const missing of ["vocab.json", "merges.txt", "special_tokens_map.json", "added_tokens.json"]) {
+    for (const missing of [
+      "spm.model",
+      "vocab.json",
+      "merges.txt",
+      "special_tokens_map.json",
+      "added_tokens.json",
+    ]) {
       expect(server.matching("HEAD", missing)).toHaveLength(1);
       expect(server.matching("GET", missing)).toHaveLength(0);
     }
@@ -132,6 +148,31 @@ describe("resolveModelFiles from a Hub id", () => {
     const before = server.requests.length;
     expect(await resolveModelFiles("deberta-test/seqcls", options())).toBe(snapshotDir);
     expect(server.requests.slice(before).map((r) => `${r.method} ${r.file}`)).toEqual(["HEAD config.json"]);
+  });
+
+  it("a DeBERTa-v3 repository: spm.model comes with config.json, tokenizer_config.json and the weights", async () => {
+    const resolved = await resolveModel("deberta-test/v3", options());
+    expect(resolved.files).toEqual([
+      "config.json",
+      "tokenizer_config.json",
+      "spm.model",
+      "model.safetensors",
+    ]);
+    expect(listTree(resolved.dir)).toEqual([
+      "config.json",
+      "model.safetensors",
+      "spm.model",
+      "tokenizer_config.json",
+    ]);
+    expect(fileHolds(path.join(resolved.dir, "spm.model"), v3["spm.model"])).toBe(true);
+    // The absent optional files (v1's among them) cost one HEAD each and no GET.
+    for (const missing of ["tokenizer.json", "vocab.json", "merges.txt", "special_tokens_map.json"]) {
+      expect(server.matching("HEAD", missing)).toHaveLength(1);
+      expect(server.matching("GET", missing)).toHaveLength(0);
+    }
+    // Offline, the cached snapshot has it all again.
+    const offline = await resolveModel("deberta-test/v3", options({ localFilesOnly: true }));
+    expect(offline.files).toEqual(resolved.files);
   });
 
   it("takes model.safetensors.index.json and its shards", async () => {

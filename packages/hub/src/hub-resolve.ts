@@ -32,10 +32,15 @@ import { WEIGHT_FILE_CANDIDATES } from "./read-weights.js";
 /** The model configuration, always fetched (a 404 is an error). */
 export const MODEL_CONFIG_FILE = "config.json";
 
-/** Tokenizer files fetched when they exist (a 404 is fine). */
+/**
+ * Tokenizer files fetched when they exist (a 404 is fine): those of DeBERTa v1 (`tokenizer.json`, or
+ * `vocab.json` + `merges.txt`) and of DeBERTa-v2 / v3 / mDeBERTa (`tokenizer.json`, or `spm.model`, all the
+ * `microsoft/deberta-v3-*` repositories ship).
+ */
 export const TOKENIZER_FILES = [
   "tokenizer.json",
   "tokenizer_config.json",
+  "spm.model",
   "vocab.json",
   "merges.txt",
   "special_tokens_map.json",
@@ -54,7 +59,7 @@ export interface ModelRef {
 export interface ResolveModelOptions extends HubDownloadOptions {
   /** Exactly these files (each required), instead of the default selection; an `*.index.json` brings its shards. */
   readonly files?: readonly string[];
-  /** More files to fetch when they exist, besides the default selection (`spm.model`, `onnx/model.onnx`). */
+  /** More files to fetch when they exist, besides the default selection (`onnx/model.onnx`, say). */
   readonly extraFiles?: readonly string[];
 }
 

@@ -3,7 +3,7 @@
 // is cut back out, so that the tasks only ever see unpadded rows.
 import type { DebertaPreTrainedModel, HeadCallInputs, HeadCallOutputs } from "@deberta/heads";
 import { Tensor } from "@deberta/tensor";
-import type { DebertaTokenizer } from "@deberta/tokenizer";
+import type { AnyDebertaTokenizer } from "@deberta/tokenizer";
 import { PipelineError } from "./errors.js";
 import type { PipelineContext } from "./types.js";
 
@@ -37,7 +37,7 @@ export function batchSizeOf(context: PipelineContext, fallback = 1): number {
 /** Pads `rows` to the longest of them and runs the model on them in one forward. */
 export async function forwardRows(
   model: DebertaPreTrainedModel,
-  tokenizer: DebertaTokenizer,
+  tokenizer: AnyDebertaTokenizer,
   rows: readonly ModelRow[],
   extra: Partial<HeadCallInputs> = {},
 ): Promise<RowBatch> {

@@ -1,34 +1,47 @@
 // Loading a model and its tokenizer for a pipeline. A reference is a local folder today; `resolve` maps any
-// other reference (a Hub id, a URL) to a local folder, which is where @deberta/hub plugs in.
-import { DebertaConfig } from "@deberta/config";
-import { type DebertaPreTrainedModel, headRegistry, resolveDevice } from "@deberta/heads";
+// other reference (a Hub id, a URL) to a local folder, which is where @deberta/hub plugs in. The config's
+// model_type decides everything loaded here: the config class, the head class and the tokenizer class.
+import { type AnyDebertaConfig, loadDebertaConfig } from "@deberta/config";
+import {
+  type DebertaPreTrainedModel,
+  type HeadClass,
+  HeadError,
+  type HeadTask,
+  headRegistry,
+  resolveDevice,
+} from "@deberta/heads";
 import type { Backend } from "@deberta/tensor";
-import { DebertaTokenizer } from "@deberta/tokenizer";
+import { type AnyDebertaTokenizer, loadDebertaTokenizer } from "@deberta/tokenizer";
 import { describe, missingArgument, PipelineError } from "./errors.js";
 
 /** A model folder (or, through `resolve`, any reference), or a model and tokenizer already loaded. */
 export type ModelReference =
   | string
-  | { model: DebertaPreTrainedModel; tokenizer?: DebertaTokenizer | string | undefined };
+  | { model: DebertaPreTrainedModel; tokenizer?: AnyDebertaTokenizer | string | undefined };
 
 export interface LoadOptions {
   /** Backend name(s) resolved through @deberta/tensor's registry (default "cpu"); ignored with `backend`. */
   device?: string | number | readonly (string | number)[];
   /** A backend instance to build the model on. */
   backend?: Backend;
-  /** Tokenizer folder (or reference) or instance; default: the model's folder. */
-  tokenizer?: string | DebertaTokenizer;
-  /** A config to build the model with instead of the folder's `config.json`. */
-  config?: DebertaConfig;
+  /**
+   * Tokenizer folder (or reference) or instance; default: the model's folder. A folder's tokenizer is
+   * `DebertaTokenizer` or `DebertaV2Tokenizer` as `@deberta/tokenizer`'s `loadDebertaTokenizer` decides.
+   */
+  tokenizer?: string | AnyDebertaTokenizer;
+  /** A config to build the model with instead of the folder's `config.json` (either model type). */
+  config?: AnyDebertaConfig;
   /** Maps a reference to a local folder (default: the reference is a folder). */
   resolve?: (reference: string) => Promise<string>;
-  /** The head to load (a name in `headRegistry`); default: the config's `architectures[0]`. */
+  /** The head to load by task: the class `headRegistry` holds for the config's `model_type` and this task. */
+  task?: HeadTask;
+  /** The head to load by name (a name in `headRegistry`); overrides `task`. Default: see `task`, else the config's `architectures[0]`. */
   architecture?: string;
 }
 
 export interface LoadedModelAndTokenizer {
   model: DebertaPreTrainedModel;
-  tokenizer: DebertaTokenizer;
+  tokenizer: AnyDebertaTokenizer;
   /** Frees what this call loaded (the model, and the backend when it resolved one); not objects given. */
   dispose: () => void;
 }
@@ -42,7 +55,7 @@ export function isModel(value: unknown): value is DebertaPreTrainedModel {
   );
 }
 
-function isTokenizer(value: unknown): value is DebertaTokenizer {
+function isTokenizer(value: unknown): value is AnyDebertaTokenizer {
   return (
     typeof value === "function" &&
     typeof (value as { decode?: unknown }).decode === "function" &&
@@ -51,8 +64,9 @@ function isTokenizer(value: unknown): value is DebertaTokenizer {
 }
 
 /**
- * Loads the model (as `options.architecture`, else the head its config names) and the tokenizer
- * (`options.tokenizer`, else the model's folder), or takes the objects given.
+ * Loads the model (as `options.architecture`, else the head of `options.task` for the config's
+ * `model_type`, else the head its config names) and the tokenizer (`options.tokenizer`, else the model's
+ * folder), or takes the objects given.
  */
 export async function loadModelAndTokenizer(
   reference: ModelReference,
@@ -64,20 +78,10 @@ export async function loadModelAndTokenizer(
     const dir = await resolve(reference);
     // The tokenizer and config are read together; a failure of either is reported, never left unhandled.
     const [config, tokenizer] = await Promise.all([
-      options.config ?? DebertaConfig.from_pretrained(dir),
-      options.tokenizer === undefined
-        ? DebertaTokenizer.from_pretrained(dir)
-        : loadTokenizer(options.tokenizer, resolve),
+      options.config ?? loadDebertaConfig(dir),
+      options.tokenizer === undefined ? loadDebertaTokenizer(dir) : loadTokenizer(options.tokenizer, resolve),
     ]);
-    const architecture = options.architecture ?? config.architectures?.[0];
-    const Head = architecture === undefined ? undefined : headRegistry.get(architecture);
-    if (Head === undefined) {
-      throw new PipelineError(
-        "PIPELINE_MODEL_CONFIG",
-        `model: ${architecture === undefined ? "the config names no architecture" : `no head for architecture "${architecture}"`} (known: ${headRegistry.architectures().join(", ")})`,
-        { argument: "model" },
-      );
-    }
+    const Head = headFor(config, options);
     const backend = options.backend ?? (await resolveDevice(options.device ?? "cpu"));
     const ownsBackend = options.backend === undefined;
     let model: DebertaPreTrainedModel;
@@ -116,15 +120,39 @@ export async function loadModelAndTokenizer(
   return { model: reference.model, tokenizer: await loadTokenizer(given, resolve), dispose: () => {} };
 }
 
+/** The head class to build for `config`, with a PipelineError naming `model` when there is none. */
+function headFor(config: AnyDebertaConfig, options: LoadOptions): HeadClass {
+  if (options.architecture !== undefined) {
+    const Head = headRegistry.get(options.architecture);
+    if (Head === undefined) {
+      throw new PipelineError(
+        "PIPELINE_MODEL_CONFIG",
+        `model: no head for architecture "${options.architecture}" (known: ${headRegistry.architectures().join(", ")})`,
+        { argument: "model" },
+      );
+    }
+    return Head;
+  }
+  try {
+    return headRegistry.resolve(config, options.task);
+  } catch (error) {
+    if (!(error instanceof HeadError)) throw error;
+    throw new PipelineError("PIPELINE_MODEL_CONFIG", `model: ${error.message.replace(/^config: /, "")}`, {
+      argument: "model",
+      cause: error,
+    });
+  }
+}
+
 async function loadTokenizer(
-  value: string | DebertaTokenizer,
+  value: string | AnyDebertaTokenizer,
   resolve: (reference: string) => Promise<string>,
-): Promise<DebertaTokenizer> {
-  if (typeof value === "string") return DebertaTokenizer.from_pretrained(await resolve(value));
+): Promise<AnyDebertaTokenizer> {
+  if (typeof value === "string") return loadDebertaTokenizer(await resolve(value));
   if (isTokenizer(value)) return value;
   throw new PipelineError(
     "PIPELINE_ARGUMENT",
-    `tokenizer: must be a folder or a DebertaTokenizer, got ${describe(value)}`,
+    `tokenizer: must be a folder or a DebertaTokenizer / DebertaV2Tokenizer, got ${describe(value)}`,
     {
       argument: "tokenizer",
     },

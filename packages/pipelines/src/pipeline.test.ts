@@ -132,7 +132,7 @@ describe("pipeline()", () => {
     taskRegistry.register({
       task: "count-logits",
       aliases: ["count"],
-      architecture: "DebertaForSequenceClassification",
+      head: "sequence-classification",
       create: (context) =>
         makePipeline<PipelineBase & ((text: string) => Promise<number>)>(context, async (text: string) => {
           const ids = context.tokenizer(text).input_ids as number[];

@@ -1,3 +1,4 @@
+import { headRegistry } from "@deberta/heads";
 import { checkInteger, PipelineError } from "./errors.js";
 import { type LoadOptions, loadModelAndTokenizer, type ModelReference } from "./load.js";
 import { taskRegistry } from "./registry.js";
@@ -9,7 +10,7 @@ import type { TokenClassificationPipeline } from "./tasks/token-classification.j
 import type { ZeroShotClassificationPipeline } from "./tasks/zero-shot-classification.js";
 import type { Pipeline, PipelineContext } from "./types.js";
 
-export interface PipelineOptions extends Omit<LoadOptions, "architecture"> {
+export interface PipelineOptions extends Omit<LoadOptions, "architecture" | "task"> {
   /** Inputs (or windows, or pairs) per forward; default 1, zero-shot: the number of candidate labels. */
   batch_size?: number;
 }
@@ -60,13 +61,18 @@ export async function pipeline(
     );
   }
   if (options.batch_size !== undefined) checkInteger(options.batch_size, "batch_size", 1);
-  const loaded = await loadModelAndTokenizer(model, { ...options, architecture: definition.architecture });
+  const loaded = await loadModelAndTokenizer(model, { ...options, task: definition.head });
   try {
-    const architecture = (loaded.model.constructor as { architecture?: string }).architecture ?? "";
-    if (definition.accepts !== undefined && !definition.accepts.includes(architecture)) {
+    const Loaded = loaded.model.constructor as { task?: string; architecture?: string };
+    if (definition.accepts !== undefined && !definition.accepts.includes(Loaded.task ?? "")) {
+      // Name the classes that would do, for this model's model_type, as well as the tasks.
+      const wanted = definition.accepts.map(
+        (task) =>
+          headRegistry.forTask(loaded.model.config.model_type, task)?.architecture ?? `a ${task} head`,
+      );
       throw new PipelineError(
         "PIPELINE_ARGUMENT",
-        `model: ${definition.task} needs a ${definition.accepts.join(" or ")}, got a ${architecture || "model of unknown class"}`,
+        `model: ${definition.task} needs a ${wanted.join(" or ")} (${definition.accepts.join(" or ")}), got a ${Loaded.architecture || "model of unknown class"}`,
         { argument: "model" },
       );
     }

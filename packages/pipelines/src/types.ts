@@ -1,12 +1,12 @@
-import type { DebertaPreTrainedModel } from "@deberta/heads";
-import type { DebertaTokenizer } from "@deberta/tokenizer";
+import type { DebertaPreTrainedModel, HeadTask } from "@deberta/heads";
+import type { AnyDebertaTokenizer } from "@deberta/tokenizer";
 
 /** What every pipeline has besides its call signature. */
 export interface PipelineBase {
   /** The task's canonical name ("text-classification" for "sentiment-analysis" too). */
   readonly task: string;
   readonly model: DebertaPreTrainedModel;
-  readonly tokenizer: DebertaTokenizer;
+  readonly tokenizer: AnyDebertaTokenizer;
   /** The `batch_size` given to `pipeline()`; `undefined` means the task's default. */
   readonly batch_size: number | undefined;
   /** Frees what `pipeline()` loaded itself (the model, and the backend it resolved); objects passed in stay. */
@@ -23,7 +23,7 @@ export interface Pipeline extends PipelineBase {
 export interface PipelineContext {
   readonly task: string;
   readonly model: DebertaPreTrainedModel;
-  readonly tokenizer: DebertaTokenizer;
+  readonly tokenizer: AnyDebertaTokenizer;
   readonly batch_size: number | undefined;
   readonly dispose: () => void;
 }
@@ -36,10 +36,14 @@ export interface PipelineContext {
 export interface TaskDefinition<P extends PipelineBase = Pipeline> {
   readonly task: string;
   readonly aliases?: readonly string[];
-  /** Architecture (a name in `@deberta/heads`' `headRegistry`) a model folder is loaded as. */
-  readonly architecture: string;
-  /** Architectures a model object passed in may have; absent: any head. */
-  readonly accepts?: readonly string[];
+  /**
+   * The head a model folder is loaded as, by its task (`@deberta/heads`' `HeadTask`): the class is the one
+   * `headRegistry` holds for the config's `model_type` (`"sequence-classification"` is
+   * `DebertaForSequenceClassification` for DeBERTa, `DebertaV2ForSequenceClassification` for v2 / v3).
+   */
+  readonly head: HeadTask;
+  /** Head tasks a model object passed in may have; absent: any head. */
+  readonly accepts?: readonly HeadTask[];
   /** Builds the pipeline; it reads `context.batch_size` and applies its own default when undefined. */
   readonly create: (context: PipelineContext) => P;
 }

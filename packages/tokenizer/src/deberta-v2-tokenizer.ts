@@ -149,6 +149,9 @@ function specialStrings(config: TokenizerConfig): Record<SpecialTokenKey, string
   return strings;
 }
 
+/** Set on every DebertaV2Tokenizer, so that one made by another copy of this package is still recognised. */
+export const DEBERTA_V2_TOKENIZER_BRAND: unique symbol = Symbol.for("@deberta/tokenizer:DebertaV2Tokenizer");
+
 export interface DebertaV2Tokenizer {
   /** Tokenizes one text (or pair), or a batch; see {@link TokenizerCallOptions}. */
   // biome-ignore lint/style/useShorthandFunctionType: merged with the class below to make instances callable.
@@ -279,6 +282,11 @@ export class DebertaV2Tokenizer {
       );
     }
     return DebertaV2Tokenizer.from_spm(bytes, config, options, spmFile, configFile);
+  }
+
+  /** See {@link DEBERTA_V2_TOKENIZER_BRAND}. */
+  get [DEBERTA_V2_TOKENIZER_BRAND](): true {
+    return true;
   }
 
   private specialTokenId(key: SpecialTokenKey): number | null {

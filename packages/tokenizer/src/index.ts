@@ -1,4 +1,14 @@
 export type { AddedToken } from "./added-vocabulary.js";
+export {
+  type AnyDebertaTokenizer,
+  type AnyDebertaTokenizerOptions,
+  type DebertaTokenizerKind,
+  debertaTokenizerKind,
+  detectDebertaTokenizerKind,
+  isDebertaV2Tokenizer,
+  loadDebertaTokenizer,
+  type TokenizerFolderFacts,
+} from "./auto-tokenizer.js";
 export { BpeModel } from "./bpe.js";
 export {
   type BatchEncoding,

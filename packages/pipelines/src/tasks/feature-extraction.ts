@@ -2,8 +2,8 @@
 // the inputs padded to the longest of the call (truncated to model_max_length), then `pooling`:
 // "none" → [batch, tokens, hidden]; "cls" → the first real token of each row, [batch, hidden]; "mean" →
 // the mean over the tokens whose attention mask is 1, [batch, hidden]. `normalize` divides each vector (the
-// last dimension) by its L2 norm. A DebertaModel gives last_hidden_state; any other head's last hidden
-// state is read from its hidden_states.
+// last dimension) by its L2 norm. A bare model (DebertaModel, DebertaV2Model) gives last_hidden_state; any
+// other head's last hidden state is read from its hidden_states.
 import { Tensor } from "@deberta/tensor";
 import { batchSizeOf, chunk, forwardRows, type ModelRow } from "../batching.js";
 import { argumentError, describe, PipelineError } from "../errors.js";
@@ -73,7 +73,7 @@ function create(context: PipelineContext): FeatureExtractionPipeline {
       token_type_ids: types[i]!,
     }));
     const length = ids[0]!.length;
-    const isBase = (model.constructor as { architecture?: string }).architecture === "DebertaModel";
+    const isBase = (model.constructor as { task?: string }).task === "model";
     let hidden = 0;
     let states: Float32Array | undefined;
     let at = 0;
@@ -139,6 +139,6 @@ function create(context: PipelineContext): FeatureExtractionPipeline {
 
 export const featureExtraction: TaskDefinition<FeatureExtractionPipeline> = {
   task: "feature-extraction",
-  architecture: "DebertaModel",
+  head: "model",
   create,
 };

@@ -2,7 +2,7 @@
 // over the vocabulary (restricted to `targets` when given), the top_k tokens, and the input with each one
 // in place of the mask, decoded (special tokens skipped when the input has a single mask, kept otherwise
 // so that the other masks stay visible; padding removed).
-import type { DebertaTokenizer } from "@deberta/tokenizer";
+import type { AnyDebertaTokenizer } from "@deberta/tokenizer";
 import { batchSizeOf, chunk, forwardRows, type ModelRow, outputOf, tokensOf } from "../batching.js";
 import { argumentError, checkInteger, describe, PipelineError } from "../errors.js";
 import { argsortDescending, softmax } from "../math.js";
@@ -35,7 +35,7 @@ export interface FillMaskPipeline extends PipelineBase {
  * tokenized without special tokens and its first token is used (transformers warns there; this does not);
  * a target with no token is dropped. Duplicates are removed, first occurrence kept.
  */
-export function targetIds(tokenizer: DebertaTokenizer, targets: string | readonly string[]): number[] {
+export function targetIds(tokenizer: AnyDebertaTokenizer, targets: string | readonly string[]): number[] {
   const list: unknown[] =
     typeof targets === "string" ? [targets] : Array.isArray(targets) ? targets : [targets];
   const vocab = tokenizer.get_vocab();
@@ -142,7 +142,7 @@ function create(context: PipelineContext): FillMaskPipeline {
 
 export const fillMask: TaskDefinition<FillMaskPipeline> = {
   task: "fill-mask",
-  architecture: "DebertaForMaskedLM",
-  accepts: ["DebertaForMaskedLM"],
+  head: "masked-lm",
+  accepts: ["masked-lm"],
   create,
 };

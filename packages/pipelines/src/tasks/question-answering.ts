@@ -221,7 +221,7 @@ function wordSpan(f: Feature, s: number, e: number, sequence: number): [number, 
 
 export const questionAnswering: TaskDefinition<QuestionAnsweringPipeline> = {
   task: "question-answering",
-  architecture: "DebertaForQuestionAnswering",
-  accepts: ["DebertaForQuestionAnswering"],
+  head: "question-answering",
+  accepts: ["question-answering"],
   create,
 };

@@ -130,7 +130,7 @@ function create(context: PipelineContext): TextClassificationPipeline {
 export const textClassification: TaskDefinition<TextClassificationPipeline> = {
   task: "text-classification",
   aliases: ["sentiment-analysis"],
-  architecture: "DebertaForSequenceClassification",
-  accepts: ["DebertaForSequenceClassification"],
+  head: "sequence-classification",
+  accepts: ["sequence-classification"],
   create,
 };

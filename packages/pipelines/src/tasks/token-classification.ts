@@ -2,16 +2,19 @@
 // logits, special tokens dropped, then `aggregation_strategy`:
 // - "none": one entity per token {entity, score, index, word, start, end};
 // - "simple": tokens grouped by group_entities (below);
-// - "first" / "average" / "max": tokens first fused into words — a token is a sub-word when the character
-//   before it and its first character are both not a space (transformers' fallback heuristic for
-//   tokenizers without a continuing-subword prefix, which byte-level BPE is) — taking the first token's
-//   label, the label of the averaged scores, or the label of the token with the highest score; then
-//   group_entities.
+// - "first" / "average" / "max": tokens first fused into words, taking the first token's label, the label
+//   of the averaged scores, or the label of the token with the highest score; then group_entities. Which
+//   tokens are sub-words depends on the tokenizer: for byte-level BPE (v1), a token is a sub-word when the
+//   character before it and its first character are both not a space (transformers' fallback heuristic for
+//   tokenizers without a continuing-subword prefix); for SentencePiece (v2 / v3), a token is a sub-word when
+//   it belongs to the same word as the token before it (the tokenizer's word ids: a "▁" piece starts a
+//   word), which is what that heuristic approximates on Metaspace offsets.
 // group_entities: an entity joins the open group when its tag (label without "B-" / "I-") equals the
 // group's last tag and it is not a "B-"; labels without a prefix count as "I-". A group is
 // {entity_group: first label minus its prefix, score: mean of the scores, word, start, end}.
 // Entities whose label (or group) is in `ignore_labels` (default ["O"]) are dropped after grouping.
 // `word` is the text's slice [start, end) (see the README).
+import { isDebertaV2Tokenizer } from "@deberta/tokenizer";
 import { batchSizeOf, chunk, forwardRows, type ModelRow, outputOf, tokensOf } from "../batching.js";
 import { argumentError, describe } from "../errors.js";
 import { argmax, nanmean, softmax } from "../math.js";
@@ -157,10 +160,12 @@ function create(context: PipelineContext): TokenClassificationPipeline {
         token_type_ids: encoded.token_type_ids as number[],
         special: encoded.special_tokens_mask as number[],
         offsets: encoded.offset_mapping as [number, number][],
+        wordIds: encoded.word_ids(),
       } satisfies ModelRow & Record<string, unknown>;
     });
 
     const unkId = tokenizer.unk_token_id;
+    const byWordIds = isDebertaV2Tokenizer(tokenizer);
     const results: TokenClassificationResult[] = [];
     for (const batch of chunk(rows, batchSizeOf(context))) {
       const { outputs, shifts } = await forwardRows(context.model, tokenizer, batch);
@@ -173,7 +178,10 @@ function create(context: PipelineContext): TokenClassificationPipeline {
         row.input_ids.forEach((id, index) => {
           if (row.special[index]) return;
           const [start, end] = row.offsets[index]!;
-          const isSubword = id !== unkId && start > 0 && !text.slice(start - 1, start + 1).includes(" ");
+          const word = row.wordIds[index] ?? null;
+          const isSubword = byWordIds
+            ? word !== null && index > 0 && row.wordIds[index - 1] === word
+            : id !== unkId && start > 0 && !text.slice(start - 1, start + 1).includes(" ");
           pre.push({
             scores: softmax(z.subarray(index * width, (index + 1) * width)),
             start,
@@ -240,7 +248,7 @@ function create(context: PipelineContext): TokenClassificationPipeline {
 export const tokenClassification: TaskDefinition<TokenClassificationPipeline> = {
   task: "token-classification",
   aliases: ["ner"],
-  architecture: "DebertaForTokenClassification",
-  accepts: ["DebertaForTokenClassification"],
+  head: "token-classification",
+  accepts: ["token-classification"],
   create,
 };

@@ -163,7 +163,7 @@ function create(context: PipelineContext): ZeroShotClassificationPipeline {
 
 export const zeroShotClassification: TaskDefinition<ZeroShotClassificationPipeline> = {
   task: "zero-shot-classification",
-  architecture: "DebertaForSequenceClassification",
-  accepts: ["DebertaForSequenceClassification"],
+  head: "sequence-classification",
+  accepts: ["sequence-classification"],
   create,
 };
