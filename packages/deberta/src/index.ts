@@ -5,11 +5,16 @@ export * from "@deberta/config";
 export * from "@deberta/heads";
 export * from "@deberta/hub";
 export {
+  type JsonCall,
+  jsonToCall,
   PipelineError,
   type PipelineErrorCode,
   type PipelineOptions,
   type PipelineTypes,
+  TASK_JSON_INPUTS,
+  type TaskJsonInput,
   taskRegistry,
+  toJsonValue,
 } from "@deberta/pipelines";
 export * from "@deberta/tensor";
 export * from "@deberta/tokenizer";
