@@ -3,6 +3,7 @@
 // model is loaded, and random garbage that never crashes the server. The model is held busy with the
 // batcher's pause(), never by timing.
 import http from "node:http";
+import net from "node:net";
 import { Rng } from "@deberta/testing";
 import { pipeline } from "deberta";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -227,6 +228,36 @@ describe("lifecycle", () => {
     expect(drained).toBe(true);
     for (const r of await Promise.all(queued)) expect(r.status).toBe(200);
     await expect(fetch(`${s.url}/health`)).rejects.toThrow();
+  });
+});
+
+describe("draining", () => {
+  it("drain(): the listening socket closes; a request that follows on a busy connection gets a typed 503 with Connection: close", async () => {
+    const s = await startServer();
+    s.server.batcher.pause();
+    // One connection: its first request is held in the queue, its second is sent once drain() has begun.
+    const socket = net.connect(s.server.port, "127.0.0.1");
+    let raw = "";
+    socket.setEncoding("utf8").on("data", (chunk: string) => {
+      raw += chunk;
+    });
+    const request = (body: string) =>
+      `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    socket.write(request(JSON.stringify({ inputs: "taken before the drain" })));
+    await until(() => s.server.batcher.queued === 1, "the first request to be queued");
+    const draining = s.server.drain();
+    socket.write(request(JSON.stringify({ inputs: "after" })));
+    await until(() => s.server.activeRequests === 2, "the second request to be read");
+    await expect(fetch(`${s.url}/health`)).rejects.toThrow();
+    s.server.batcher.resume();
+    expect(await draining).toBe(true);
+    await until(() => socket.destroyed || raw.split("HTTP/1.1 ").length > 2, "both answers");
+    socket.destroy();
+    const answers = raw.split(/(?=HTTP\/1\.1 )/);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 503 /);
+    expect(answers[1]).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answers[1]).toContain('"code":"SERVE_NOT_READY"');
   });
 });
 

@@ -70,6 +70,9 @@ export class DebertaServer {
       // Longer than a load balancer's idle upstream connections (nginx: 60 s), so that the balancer, not
       // this server, closes them: a request sent just as the server closes one would fail.
       keepAliveTimeout: 75_000,
+      // While draining, requests on open connections get this server's typed 503 (and Connection: close) from
+      // the routes, not fastify's own.
+      return503OnClosing: false,
       ajv: {
         customOptions: {
           coerceTypes: false,
@@ -92,6 +95,11 @@ export class DebertaServer {
 
   get state(): ServerState {
     return this.stateValue;
+  }
+
+  /** Requests taken and not answered yet (what `drain()` waits for). */
+  get activeRequests(): number {
+    return this.inFlightRequests;
   }
 
   /** The loaded model, once `load()` has resolved. */
