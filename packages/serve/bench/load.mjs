@@ -34,7 +34,20 @@ const tokenizerDir = path.join(process.env.DEBERTA_FIXTURES ?? path.join(sharedD
 const config = JSON.parse(readFileSync(path.join(model, "config.json"), "utf8"));
 
 const tokenizer = await AutoTokenizer.from_pretrained(tokenizerDir);
-const words = ["the", "soccer", "game", "men", "are", "playing", "a", "sport", "in", "Berlin", "with", "friends"];
+const words = [
+  "the",
+  "soccer",
+  "game",
+  "men",
+  "are",
+  "playing",
+  "a",
+  "sport",
+  "in",
+  "Berlin",
+  "with",
+  "friends",
+];
 /** A text of `target` tokens (special tokens included) or just above. */
 function textOf(target, seed) {
   const out = [];
@@ -63,7 +76,10 @@ async function startServer(options) {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [serveProcess, JSON.stringify({ model, tokenizer: tokenizerDir, port, logger: { level: "warn" }, ...options })],
+    [
+      serveProcess,
+      JSON.stringify({ model, tokenizer: tokenizerDir, port, logger: { level: "warn" }, ...options }),
+    ],
     { stdio: ["ignore", "inherit", "inherit"] },
   );
   const url = `http://127.0.0.1:${port}`;
@@ -173,7 +189,9 @@ async function load(url, texts, connections, solo, seconds = duration) {
     batches,
     meanBatchSize: batches > 0 ? Math.round((rows / batches) * 10) / 10 : 0,
     batchSizes: batchHistogram(before, after),
-    tokensPerSecond: Math.round(((after.deberta_tokens_total ?? 0) - (before.deberta_tokens_total ?? 0)) / seconds),
+    tokensPerSecond: Math.round(
+      ((after.deberta_tokens_total ?? 0) - (before.deberta_tokens_total ?? 0)) / seconds,
+    ),
     peakQueueDepth: peakQueue,
     peakRssBytes: peakRss,
   };
