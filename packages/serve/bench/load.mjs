@@ -2,7 +2,7 @@
 // 127.0.0.1 with the DeBERTa-base-sized synthetic checkpoint (@deberta/testing/synthetic) on the CPU backend,
 // POST /predict with one text per request. Writes bench-results/load.json:
 //
-// - short texts (9 to 16 tokens), 1, 8 and 64 concurrent clients, with dynamic batching (the defaults) and
+// - short texts (10 to 16 tokens), 1, 8 and 64 concurrent clients, with dynamic batching (the defaults) and
 //   without it (--max-batch-tokens equal to the longest text; every text is longer than half of it, so a
 //   forward holds exactly one): throughput, p50 / p99 latency, the batch-size histogram (from the server's
 //   /metrics), tokens/s, peak RSS;
