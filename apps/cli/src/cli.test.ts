@@ -44,7 +44,7 @@ describe("deberta (built CLI)", () => {
     const help = deberta(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Usage: deberta <command>");
-    for (const command of ["run", "download", "env", "bench"]) {
+    for (const command of ["run", "serve", "download", "env", "bench"]) {
       const r = deberta([command, "--help"]);
       expect(r.code, command).toBe(0);
       expect(r.stdout).toContain(`Usage: deberta ${command}`);

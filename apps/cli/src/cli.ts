@@ -5,6 +5,7 @@ import { envCommand } from "./env.js";
 import { DeviceUnavailableError, describeError, EXIT, UsageError } from "./errors.js";
 import { mayCreateWebGpuDevice, runWithFilteredStderr } from "./native-stderr.js";
 import { type OnError, runCommand } from "./run.js";
+import { SERVE_HELP, serveCommand } from "./serve.js";
 import { TASK_INPUTS } from "./task-inputs.js";
 
 const VERSION = "0.0.0";
@@ -16,6 +17,7 @@ DeBERTa in TypeScript, on the command line.
 
 Commands:
   run        Run a pipeline on JSON lines (stdin or --input), one JSON result per line on stdout
+  serve      Serve a model over HTTP (text-embeddings-inference's API, the pipelines, metrics)
   download   Download a model from the Hugging Face Hub into the cache and print its folder
   env        Show the runtime and which backends are available (and why not)
   bench      Time a model's forward pass on the CPU backend
@@ -49,6 +51,7 @@ Options:
 
 Exit codes: 0 all lines done, 1 a line or the model failed, 2 bad usage, 3 the --device cannot be used
 here (the reason is printed; "deberta env" shows what this machine offers).`,
+  serve: SERVE_HELP,
   download: `Usage: deberta download <org/name> [--revision <rev>]
 
 Downloads config, tokenizer and weight files into the Hugging Face cache ($HF_HUB_CACHE, $HF_HOME/hub or
@@ -102,6 +105,22 @@ export async function main(argv: string[]): Promise<number> {
       length: { type: "string" },
       threads: { type: "string" },
       repeats: { type: "string" },
+      // serve
+      tokenizer: { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      "max-batch-tokens": { type: "string" },
+      "max-batch-requests": { type: "string" },
+      "max-batch-wait-ms": { type: "string" },
+      "max-queue": { type: "string" },
+      "max-client-batch-size": { type: "string" },
+      "max-input-length": { type: "string" },
+      "auto-truncate": { type: "boolean" },
+      pooling: { type: "string" },
+      "payload-limit": { type: "string" },
+      "request-timeout-ms": { type: "string" },
+      "grace-period-ms": { type: "string" },
+      "log-level": { type: "string" },
     },
   });
   if (values.help) {
@@ -132,6 +151,8 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr,
       );
     }
+    case "serve":
+      return serveCommand(values);
     case "download": {
       const reference = positionals[0];
       if (reference === undefined)

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { BackendResolutionError, HeadError, pipeline, Tensor } from "deberta";
+import { BackendResolutionError, HeadError, pipeline, toJsonValue as toJson } from "deberta";
 import { DeviceUnavailableError, describeError, EXIT } from "./errors.js";
 import { ProgressBar } from "./progress.js";
 import { lineToCall, TASK_INPUTS } from "./task-inputs.js";
@@ -20,22 +20,6 @@ export interface RunOptions {
 interface Pending {
   lineNumber: number;
   input: unknown;
-}
-
-/** JSON-safe output: Tensors become nested arrays. */
-function toJson(value: unknown): unknown {
-  if (value instanceof Tensor) {
-    const data = Array.from(value.data as ArrayLike<number | bigint>, Number);
-    const nest = (offset: number, dims: readonly number[]): unknown =>
-      dims.length <= 1
-        ? data.slice(offset, offset + (dims[0] ?? 1))
-        : Array.from({ length: dims[0]! }, (_, i) =>
-            nest(offset + i * dims.slice(1).reduce((a, b) => a * b, 1), dims.slice(1)),
-          );
-    return nest(0, value.dims);
-  }
-  if (Array.isArray(value)) return value.map(toJson);
-  return value;
 }
 
 /**

@@ -7,11 +7,16 @@ export * from "@deberta/hub";
 // The encoder's errors reach users of the loaders (a checkpoint missing weights: MODEL_WEIGHTS_MISSING).
 export { ModelError, type ModelErrorCode } from "@deberta/model";
 export {
+  type JsonCall,
+  jsonToCall,
   PipelineError,
   type PipelineErrorCode,
   type PipelineOptions,
   type PipelineTypes,
+  TASK_JSON_INPUTS,
+  type TaskJsonInput,
   taskRegistry,
+  toJsonValue,
 } from "@deberta/pipelines";
 export * from "@deberta/tensor";
 export * from "@deberta/tokenizer";

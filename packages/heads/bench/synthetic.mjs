@@ -1,27 +1,8 @@
 // The DeBERTa-base-sized synthetic checkpoint (../shared/tools/make-synthetic-base.mjs) and the input the
 // fixture README describes, shared by the benchmark and the parity test.
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const repoRoot = path.resolve(here, "../../..");
-export const sharedDir = process.env.DEBERTA_SHARED ?? path.resolve(repoRoot, "../shared");
-/** Git-ignored: 531 MiB of weights, written on demand. */
-export const syntheticDir = path.join(repoRoot, ".synthetic", "deberta-base");
-
-export function ensureSynthetic() {
-  if (
-    !existsSync(path.join(syntheticDir, "model.safetensors")) ||
-    !existsSync(path.join(syntheticDir, "onnx", "weights.bin"))
-  ) {
-    execFileSync(process.execPath, [path.join(sharedDir, "tools", "make-synthetic-base.mjs"), syntheticDir], {
-      stdio: "inherit",
-    });
-  }
-  return syntheticDir;
-}
+// The checkpoint itself is @deberta/testing's (shared with the other benchmarks); the input and the FLOP count
+// are this benchmark's.
+export { ensureSynthetic, repoRoot, sharedDir, syntheticDir } from "@deberta/testing/synthetic";
 
 /**
  * Row b, token t = 5 + ((b·1000003 + t·7919) mod 50000); first token 1, last real token 2; the second row

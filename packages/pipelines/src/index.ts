@@ -6,6 +6,13 @@ export {
 } from "./batching.js";
 export { PipelineError, type PipelineErrorCode } from "./errors.js";
 export {
+  type JsonCall,
+  jsonToCall,
+  TASK_JSON_INPUTS,
+  type TaskJsonInput,
+  toJsonValue,
+} from "./json-inputs.js";
+export {
   type LoadedModelAndTokenizer,
   type LoadOptions,
   loadModelAndTokenizer,
