@@ -11,7 +11,8 @@ import {
 } from "@deberta/pipelines";
 import {
   type AnyDebertaConfig,
-  type DebertaTokenizer,
+  type AnyDebertaTokenizer,
+  headRegistry,
   loadDebertaConfig,
   registerDefaultBackends,
   resolveModel,
@@ -20,18 +21,18 @@ import {
 import { optionError } from "./errors.js";
 import type { ResolvedServeOptions } from "./options.js";
 
-/** The task a checkpoint's `architectures[0]` is for, by the head's class name. */
-const ARCHITECTURE_TASKS: readonly [RegExp, string][] = [
-  [/ForSequenceClassification$/, "text-classification"],
-  [/ForMaskedLM$/, "fill-mask"],
-  [/ForTokenClassification$/, "token-classification"],
-  [/ForQuestionAnswering$/, "question-answering"],
-  [/Model$/, "feature-extraction"],
-];
-
+/**
+ * The pipeline task a checkpoint's `architectures[0]` is for: the first registered pipeline task whose head
+ * is that architecture's head task in `@deberta/heads`' registry (a checkpoint without architectures is a
+ * bare encoder: feature extraction).
+ */
 export function taskOfArchitecture(architecture: string | undefined): string | undefined {
-  if (architecture === undefined) return "feature-extraction";
-  return ARCHITECTURE_TASKS.find(([pattern]) => pattern.test(architecture))?.[1];
+  const headTask = architecture === undefined ? "model" : headRegistry.get(architecture)?.task;
+  if (headTask === undefined) return undefined;
+  return taskRegistry
+    .tasks()
+    .map((task) => taskRegistry.get(task))
+    .find((definition) => definition?.head === headTask)?.task;
 }
 
 /** How POST /rerank scores a (query, text) pair with this classifier, if it can. */
@@ -53,7 +54,7 @@ export class ServedModel {
     /** Every task it serves, by canonical name; the first is `task`. */
     readonly pipelines: ReadonlyMap<string, Pipeline>,
     readonly config: AnyDebertaConfig,
-    readonly tokenizer: DebertaTokenizer,
+    readonly tokenizer: AnyDebertaTokenizer,
     /** Tokens per input (special tokens included) that the server lets through. */
     readonly maxInputLength: number,
     readonly device: string,
