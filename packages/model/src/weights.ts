@@ -12,6 +12,21 @@ export interface WeightTensor {
 
 export type WeightMap = ReadonlyMap<string, WeightTensor>;
 
+/** Checkpoint names of uploaded weights (without the `deberta.` prefix), for messages about their outputs. */
+const weightNames = new WeakMap<TensorHandle, string>();
+
+/**
+ * The module a weight belongs to: its checkpoint name without the parameter
+ * ("encoder.layer.3.output.dense.weight" → "encoder.layer.3.output.dense"); undefined for a tensor that is
+ * not a checkpoint weight (derived at load time, or a placeholder).
+ */
+export function weightModule(handle: TensorHandle | undefined): string | undefined {
+  const name = handle === undefined ? undefined : weightNames.get(handle);
+  if (name === undefined) return undefined;
+  const dot = name.lastIndexOf(".");
+  return dot < 0 ? name : name.slice(0, dot);
+}
+
 /** What loading found, in transformers' terms (`output_loading_info`). */
 export interface LoadingInfo {
   missing_keys: string[];
@@ -91,6 +106,7 @@ export class WeightBinder {
     // A Linear weight of the encoder is used by nothing else: the backend may keep only its packed copy.
     if (options.linear) this.backend.prepareLinearWeight?.(handle, { exclusive: true });
     this.uploaded.push(handle);
+    weightNames.set(handle, name);
     return handle;
   }
 
