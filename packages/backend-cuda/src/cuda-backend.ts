@@ -124,6 +124,8 @@ export class CudaBackend implements Backend {
   readonly deviceName: string;
   /** The storage type of float tensors. */
   readonly dtype: CudaDtype;
+  /** The same, as the backend interface names it (a model checks float16's range where it is "float16"). */
+  readonly floatStorage: CudaDtype;
   readonly allowTf32: boolean;
   /** The attention kernel asked for (float32 storage always runs "tiled"). */
   readonly attention: CudaAttention;
@@ -150,6 +152,7 @@ export class CudaBackend implements Backend {
     this.ordinal = init.ordinal;
     this.deviceName = init.deviceName;
     this.dtype = init.dtype ?? "float32";
+    this.floatStorage = this.dtype;
     this.allowTf32 = init.allowTf32 ?? false;
     this.attention = resolveAttention(init.attention);
     const graphsOff = graphsOffReason(init.graphs, this.addon.graphsAvailable() === 1);
@@ -198,6 +201,7 @@ export class CudaBackend implements Backend {
       activation: (inputs, attrs) => open(() => fusedKernels.activation(ctx, inputs, attrs)),
       disentangledAttention: (inputs, attrs) =>
         open(() => fusedKernels.disentangledAttention(ctx, inputs, attrs, this)),
+      overflowCount: (inputs, attrs) => open(() => fusedKernels.overflowCount(ctx, inputs, attrs)),
     };
   }
 

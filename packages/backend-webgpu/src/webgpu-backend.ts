@@ -58,6 +58,7 @@ export class WebGpuBackend implements Backend {
   readonly name: string;
   readonly fused: FusedKernels;
   readonly dtype: WebGpuDtype;
+  readonly floatStorage: "float32" | "float16";
   private readonly ctx: GpuContext;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly pool = new Map<number, GPUBuffer[]>();
@@ -87,6 +88,7 @@ export class WebGpuBackend implements Backend {
       );
     }
     const half = this.dtype === "fp16";
+    this.floatStorage = half ? "float16" : "float32";
     device.lost.then((info) => {
       if (!this.closed) this.lostReason = `${info.reason}: ${info.message || "no message"}`;
     });
@@ -123,6 +125,7 @@ export class WebGpuBackend implements Backend {
       activation: (inputs, attrs) => open(() => k.activation(ctx, inputs, attrs, this)),
       maskedSoftmax: (inputs, attrs) => open(() => k.maskedSoftmax(ctx, inputs, attrs, this)),
       disentangledAttention: (inputs, attrs) => open(() => k.disentangledAttention(ctx, inputs, attrs, this)),
+      overflowCount: (inputs, attrs) => open(() => k.overflowCount(ctx, inputs, attrs, this)),
     };
   }
 

@@ -1,3 +1,5 @@
+// The model's errors reach head callers too (MODEL_INPUT, MODEL_FP16_OVERFLOW, ...).
+export { ModelError, type ModelErrorCode } from "@deberta/model";
 export { DebertaModel } from "./base-model.js";
 export { ContextPooler } from "./context-pooler.js";
 export { deviceRegistryName, registrationHint, resolveDevice } from "./device.js";

@@ -28,6 +28,13 @@ export interface HeadCallInputs extends DebertaInputs {
    * Not a transformers output: transformers returns only their softmax (`output_attentions`).
    */
   output_attention_terms?: boolean;
+  /**
+   * Count every linear and LayerNorm output's values out of float16's range and reject the call with
+   * ModelError MODEL_FP16_OVERFLOW naming the first layer that overflowed. Default: on where the backend
+   * stores floats in float16 (float16 stores saturate at ±65504, so the outputs would be finite and wrong);
+   * true on any backend (does this input fit float16?); false off.
+   */
+  check_fp16_overflow?: boolean;
 }
 
 /** Outputs as onnxruntime-common Tensors on the CPU, named as in transformers. */
@@ -201,7 +208,11 @@ export abstract class DebertaPreTrainedModel {
       output_hidden_states: inputs.output_hidden_states ?? false,
       output_attentions: inputs.output_attentions ?? false,
       output_attention_terms: inputs.output_attention_terms ?? false,
+      ...(inputs.check_fp16_overflow === undefined
+        ? {}
+        : { check_fp16_overflow: inputs.check_fp16_overflow }),
     });
+    const checks = encoded.fp16_overflow_check;
     const owned = new Set<TensorHandle>([
       encoded.last_hidden_state,
       ...(encoded.hidden_states ?? []),
@@ -209,8 +220,13 @@ export abstract class DebertaPreTrainedModel {
       ...(encoded.attention_terms ?? []).flatMap(termHandles),
     ]);
     try {
-      const handles = this.forwardHead(encoded.last_hidden_state, encoderInputs);
+      const handles = this.ops.checking(checks, "head", () =>
+        this.forwardHead(encoded.last_hidden_state, encoderInputs),
+      );
       for (const h of Object.values(handles)) owned.add(h);
+      // The checks' tally is computed last: reading it waits for the pass once, then the outputs are ready.
+      await checks?.verify();
+      this.ensureNotDisposed();
       const downloaded: Record<string, Tensor> = {};
       // Every await below is where another call (or dispose) may run: check the model is still there.
       for (const [name, h] of Object.entries(handles)) {
@@ -237,6 +253,7 @@ export abstract class DebertaPreTrainedModel {
         throw disposedError(error);
       throw error;
     } finally {
+      checks?.dispose();
       this.ops.free(...owned);
     }
   }

@@ -4,6 +4,7 @@ import type { AttentionTerms } from "./attention-terms.js";
 import { DebertaEmbeddings } from "./embeddings.js";
 import { DebertaEncoder } from "./encoder.js";
 import { ModelError } from "./errors.js";
+import { Fp16OverflowCheck } from "./fp16-overflow.js";
 import { type DebertaInputs, prepareInputs } from "./inputs.js";
 import { Ops } from "./ops.js";
 import { type LoadingInfo, WeightBinder, type WeightMap } from "./weights.js";
@@ -22,6 +23,13 @@ export interface DebertaEncoderOutput {
    * value, is the layer's attention probabilities.
    */
   attention_terms?: AttentionTerms[];
+  /**
+   * The float16 range checks of this pass, where they ran (by default: on a backend that stores floats in
+   * float16). `await fp16_overflow_check.verify()` before using the outputs: it throws ModelError
+   * MODEL_FP16_OVERFLOW naming the first layer whose output did not fit float16 (a float16 store saturates at
+   * ±65504, so the outputs would be finite and wrong); `dispose()` it when the outputs are dropped instead.
+   */
+  fp16_overflow_check?: Fp16OverflowCheck;
 }
 
 export interface ForwardOptions {
@@ -29,6 +37,12 @@ export interface ForwardOptions {
   output_attentions?: boolean;
   /** Also return each layer's attention score terms (`attention_terms`): for inspection, at extra cost. */
   output_attention_terms?: boolean;
+  /**
+   * Count every linear and LayerNorm output's values out of float16's range (`fp16_overflow_check`). Default:
+   * on where the backend stores floats in float16; true on any backend (does this input fit float16?); false
+   * off (float16 stores then saturate silently).
+   */
+  check_fp16_overflow?: boolean;
 }
 
 /**
@@ -48,6 +62,8 @@ export interface ForwardOptions {
 export class DebertaBackbone {
   readonly ops: Ops;
   private disposed = false;
+  /** Whether every cached projection was computed by a pass with float16 checks (true while none is). */
+  private cachesChecked = true;
 
   private constructor(
     readonly backend: Backend,
@@ -99,18 +115,33 @@ export class DebertaBackbone {
     const tokenTypes = prepared.tokenTypes === undefined ? undefined : b.upload(prepared.tokenTypes);
     const embeddingMask = b.upload(prepared.embeddingMask);
     const attentionMask = b.upload(prepared.attentionMask);
+    // Weight-derived caches are checked when computed: an overflow drops them (else they would be reused
+    // silently), and a checked pass recomputes those a pass without checks left behind.
+    const checks = Fp16OverflowCheck.create(b, options.check_fp16_overflow, () =>
+      this.encoder.clearCaches(this.ops),
+    );
+    if (checks !== undefined && !this.cachesChecked) this.encoder.clearCaches(this.ops);
+    this.cachesChecked = checks !== undefined;
     try {
-      const embedded = this.embeddings.forward(this.ops, ids, positions, tokenTypes, embeddingMask);
-      const encoded = this.encoder.forward(this.ops, embedded, attentionMask, prepared.length, {
-        hiddenStates: options.output_hidden_states ?? false,
-        attentions: options.output_attentions ?? false,
-        attentionTerms: options.output_attention_terms ?? false,
-      });
+      const embedded = this.ops.checking(checks, "embeddings", () =>
+        this.embeddings.forward(this.ops, ids, positions, tokenTypes, embeddingMask),
+      );
+      const encoded = this.ops.checking(checks, "encoder", () =>
+        this.encoder.forward(this.ops, embedded, attentionMask, prepared.length, {
+          hiddenStates: options.output_hidden_states ?? false,
+          attentions: options.output_attentions ?? false,
+          attentionTerms: options.output_attention_terms ?? false,
+        }),
+      );
       const out: DebertaEncoderOutput = { last_hidden_state: encoded.last };
       if (options.output_hidden_states) out.hidden_states = encoded.hiddenStates;
       if (options.output_attentions) out.attentions = encoded.attentions;
       if (options.output_attention_terms) out.attention_terms = encoded.attentionTerms;
+      if (checks !== undefined) out.fp16_overflow_check = checks;
       return out;
+    } catch (error) {
+      checks?.dispose();
+      throw error;
     } finally {
       this.ops.free(ids, positions, tokenTypes, embeddingMask, attentionMask);
     }

@@ -4,6 +4,7 @@ import type { DebertaEncoderOutput, ForwardOptions } from "./deberta-backbone.js
 import { DebertaV2Embeddings } from "./embeddings-v2.js";
 import { DebertaV2Encoder } from "./encoder-v2.js";
 import { ModelError } from "./errors.js";
+import { Fp16OverflowCheck } from "./fp16-overflow.js";
 import { type DebertaInputs, prepareInputs } from "./inputs.js";
 import { Ops } from "./ops.js";
 import { type LoadingInfo, WeightBinder, type WeightMap } from "./weights.js";
@@ -72,6 +73,8 @@ export function v2Masks(attentionMask: Tensor): { score: Tensor; rows: Tensor } 
 export class DebertaV2Backbone {
   readonly ops: Ops;
   private disposed = false;
+  /** Whether every cached projection was computed by a pass with float16 checks (true while none is). */
+  private cachesChecked = true;
 
   private constructor(
     readonly backend: Backend,
@@ -124,6 +127,13 @@ export class DebertaV2Backbone {
       handles.push(h);
       return h;
     };
+    // Weight-derived caches are checked when computed: an overflow drops them (else they would be reused
+    // silently), and a checked pass recomputes those a pass without checks left behind.
+    const checks = Fp16OverflowCheck.create(b, options.check_fp16_overflow, () =>
+      this.encoder.clearCaches(this.ops),
+    );
+    if (checks !== undefined && !this.cachesChecked) this.encoder.clearCaches(this.ops);
+    this.cachesChecked = checks !== undefined;
     try {
       const ids = upload(prepared.ids);
       const positions = prepared.positions === undefined ? undefined : upload(prepared.positions);
@@ -131,17 +141,25 @@ export class DebertaV2Backbone {
       const embeddingMask = upload(prepared.embeddingMask);
       const attentionMask = upload(prepared.attentionMask);
       const rowMask = upload(v2RowMask(prepared.attentionMask));
-      const embedded = this.embeddings.forward(this.ops, ids, positions, tokenTypes, embeddingMask);
-      const encoded = this.encoder.forward(this.ops, embedded, attentionMask, rowMask, {
-        hiddenStates: options.output_hidden_states ?? false,
-        attentions: options.output_attentions ?? false,
-        attentionTerms: options.output_attention_terms ?? false,
-      });
+      const embedded = this.ops.checking(checks, "embeddings", () =>
+        this.embeddings.forward(this.ops, ids, positions, tokenTypes, embeddingMask),
+      );
+      const encoded = this.ops.checking(checks, "encoder", () =>
+        this.encoder.forward(this.ops, embedded, attentionMask, rowMask, {
+          hiddenStates: options.output_hidden_states ?? false,
+          attentions: options.output_attentions ?? false,
+          attentionTerms: options.output_attention_terms ?? false,
+        }),
+      );
       const out: DebertaEncoderOutput = { last_hidden_state: encoded.last };
       if (options.output_hidden_states) out.hidden_states = encoded.hiddenStates;
       if (options.output_attentions) out.attentions = encoded.attentions;
       if (options.output_attention_terms) out.attention_terms = encoded.attentionTerms;
+      if (checks !== undefined) out.fp16_overflow_check = checks;
       return out;
+    } catch (error) {
+      checks?.dispose();
+      throw error;
     } finally {
       this.ops.free(...handles);
     }

@@ -96,10 +96,17 @@ export class DebertaV2Encoder {
     let x = embeddings;
     try {
       this.layers.forEach((layer, i) => {
-        const result = layer.forward(ops, x, context, layerOptions);
+        const result = ops.within(`encoder.layer.${i}`, () => {
+          const r = layer.forward(ops, x, context, layerOptions);
+          ops.check(r.terms?.c2c, "c2c attention terms");
+          ops.check(r.terms?.c2p, "c2p attention terms");
+          ops.check(r.terms?.p2c, "p2c attention terms");
+          return r;
+        });
         let output = result.output;
-        if (i === 0 && this.conv !== undefined) {
-          const mixed = this.conv.forward(ops, embeddings, output, rowMask);
+        const conv = this.conv;
+        if (i === 0 && conv !== undefined) {
+          const mixed = ops.within("encoder.conv", () => conv.forward(ops, embeddings, output, rowMask));
           ops.free(output);
           output = mixed;
         }
@@ -117,10 +124,15 @@ export class DebertaV2Encoder {
     return { last: x, hiddenStates, attentions, attentionTerms };
   }
 
-  dispose(ops: Ops): void {
+  /** Frees what is computed from the weights and reused across calls (recomputed when next needed). */
+  clearCaches(ops: Ops): void {
     for (const layer of this.layers) layer.attention.clear(ops);
-    this.conv?.dispose(ops);
     ops.free(this.normedRel);
     this.normedRel = undefined;
+  }
+
+  dispose(ops: Ops): void {
+    this.clearCaches(ops);
+    this.conv?.dispose(ops);
   }
 }

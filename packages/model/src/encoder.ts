@@ -49,8 +49,14 @@ export class DebertaEncoder {
     const termIndices = options.attentionTerms ? new RelativeIndices(ops) : undefined;
     let x = embeddings;
     try {
-      for (const layer of this.layers) {
-        const { output, probs, terms } = layer.forward(ops, x, mask, rel, options.attentions, termIndices);
+      for (const [i, layer] of this.layers.entries()) {
+        const { output, probs, terms } = ops.within(`encoder.layer.${i}`, () => {
+          const result = layer.forward(ops, x, mask, rel, options.attentions, termIndices);
+          ops.check(result.terms?.c2c, "c2c attention terms");
+          ops.check(result.terms?.c2p, "c2p attention terms");
+          ops.check(result.terms?.p2c, "p2c attention terms");
+          return result;
+        });
         if (!options.hiddenStates) ops.free(x);
         if (probs !== undefined) attentions.push(probs);
         if (terms !== undefined) attentionTerms.push(terms);
@@ -63,7 +69,12 @@ export class DebertaEncoder {
     return { last: x, hiddenStates, attentions, attentionTerms };
   }
 
-  dispose(ops: Ops): void {
+  /** Frees what is computed from the weights and reused across calls (recomputed when next needed). */
+  clearCaches(ops: Ops): void {
     for (const layer of this.layers) layer.attention.relative?.clear(ops);
+  }
+
+  dispose(ops: Ops): void {
+    this.clearCaches(ops);
   }
 }

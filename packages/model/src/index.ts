@@ -10,6 +10,7 @@ export { DebertaV2Embeddings } from "./embeddings-v2.js";
 export { DebertaEncoder } from "./encoder.js";
 export { DebertaV2Encoder } from "./encoder-v2.js";
 export { ModelError, type ModelErrorCode } from "./errors.js";
+export { FLOAT16_MAX, Fp16OverflowCheck } from "./fp16-overflow.js";
 export { type DebertaInputs, type InputConfig, type PreparedInputs, prepareInputs } from "./inputs.js";
 export { DebertaLayer } from "./layer.js";
 export { DebertaV2Layer } from "./layer-v2.js";

@@ -14,6 +14,21 @@ export type WeightMap = ReadonlyMap<string, WeightTensor>;
 
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+/** Checkpoint names of uploaded weights (without the `deberta.` prefix), for messages about their outputs. */
+const weightNames = new WeakMap<TensorHandle, string>();
+
+/**
+ * The module a weight belongs to: its checkpoint name without the parameter
+ * ("encoder.layer.3.output.dense.weight" → "encoder.layer.3.output.dense"); undefined for a tensor that is
+ * not a checkpoint weight (derived at load time, or a placeholder).
+ */
+export function weightModule(handle: TensorHandle | undefined): string | undefined {
+  const name = handle === undefined ? undefined : weightNames.get(handle);
+  if (name === undefined) return undefined;
+  const dot = name.lastIndexOf(".");
+  return dot < 0 ? name : name.slice(0, dot);
+}
+
 /** What loading found, in transformers' terms (`output_loading_info`). */
 export interface LoadingInfo {
   missing_keys: string[];
@@ -56,8 +71,13 @@ export class WeightBinder {
     shape: readonly number[],
     options: { base?: boolean; linear?: boolean; alias?: string } = {},
   ): TensorHandle {
-    const data = this.read(name, shape, options) ?? new Float32Array(count(shape));
-    return this.uploadWeight(data, shape, options.linear ?? false);
+    const data = this.read(name, shape, options);
+    return this.uploadWeight(
+      data ?? new Float32Array(count(shape)),
+      shape,
+      options.linear ?? false,
+      data && name,
+    );
   }
 
   /**
@@ -124,11 +144,18 @@ export class WeightBinder {
     return w.data instanceof Float32Array ? w.data : Float32Array.from(w.data as ArrayLike<number>, Number);
   }
 
-  private uploadWeight(data: Float32Array, shape: readonly number[], linear: boolean): TensorHandle {
+  /** Uploads a weight; `name` (a checkpoint name) is recorded for messages about the outputs it makes. */
+  private uploadWeight(
+    data: Float32Array,
+    shape: readonly number[],
+    linear: boolean,
+    name?: string,
+  ): TensorHandle {
     const handle = this.backend.upload(new Tensor("float32", data, [...shape]));
     // A Linear weight of the encoder is used by nothing else: the backend may keep only its packed copy.
     if (linear) this.backend.prepareLinearWeight?.(handle, { exclusive: true });
     this.uploaded.push(handle);
+    if (name !== undefined) weightNames.set(handle, name);
     return handle;
   }
 

@@ -1,4 +1,5 @@
 import type { Tensor } from "onnxruntime-common";
+import type { FloatStorage } from "./dtype.js";
 import type { TensorHandle } from "./handle.js";
 import type {
   FusedOpName,
@@ -29,6 +30,11 @@ export type FusedKernels = {
  */
 export interface Backend {
   readonly name: string;
+  /**
+   * How float tensors are stored (absent: float32). A model runs float16-range checks (`overflowCount`)
+   * only where this is "float16".
+   */
+  readonly floatStorage?: FloatStorage;
   /** Fused ops implemented natively; the others run as their reference built from the primitives. */
   readonly fused: FusedKernels;
   upload(tensor: Tensor): TensorHandle;

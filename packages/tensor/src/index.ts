@@ -1,6 +1,6 @@
 export { Tensor } from "onnxruntime-common";
 export type { Backend, FusedKernels, MemoryInfo } from "./backend.js";
-export { DTYPE_BYTES, type DType, sizeOf } from "./dtype.js";
+export { DTYPE_BYTES, type DType, type FloatStorage, sizeOf } from "./dtype.js";
 export {
   BackendError,
   type BackendErrorCode,
@@ -10,6 +10,7 @@ export {
   shapeError,
 } from "./errors.js";
 export { runFused } from "./execute.js";
+export { MAGNITUDE_MASK, magnitudeLimitBits } from "./float-bits.js";
 export { fromHalfBits, roundToHalf, toHalfBits } from "./half.js";
 export type { TensorHandle } from "./handle.js";
 export { int64ToInt32, type PrimitiveKernelTable } from "./kernel-table.js";

@@ -75,6 +75,15 @@ export interface FusedOps {
     attrs: { numHeads: number; scale: number; span: number; returnProbs: boolean };
     output: { context: H; probs?: H };
   };
+  /**
+   * A running tally of values out of range: int32 [n + 1], `counts` (int32 [n], when given) followed by the
+   * number of elements of the float tensor x that are NaN or at least `limit` in magnitude (±inf included).
+   * Backends storing float16 saturate their stores at float16's largest value, 65504, so with that limit it
+   * counts the values a float16 store could not hold; passing the previous tally as `counts` gathers many
+   * checks into one small tensor, read back once. Kernels compare the magnitude bits of the stored values as
+   * integers (GPU compilers may assume floats are finite), against the smallest stored magnitude ≥ `limit`.
+   */
+  overflowCount: { inputs: { x: H; counts?: H }; attrs: { limit: number }; output: H };
 }
 
 export type PrimitiveOpName = keyof PrimitiveOps;

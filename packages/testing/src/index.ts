@@ -8,3 +8,4 @@ export {
 } from "./checkpoint.js";
 export { findRepoRoot, fixtureCheckpoints, fixturesDir, modelsDir } from "./fixtures-dir.js";
 export { caseRng, Rng } from "./rng.js";
+export { type ScalableWeight, scaledWeights } from "./scaled-weights.js";

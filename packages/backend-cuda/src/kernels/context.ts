@@ -39,7 +39,8 @@ export type KernelName =
   | "cast_f32_bf16"
   | "cast_f16_f32"
   | "cast_bf16_f32"
-  | `disentangled_attention_mma_${HalfSuffix}`;
+  | `disentangled_attention_mma_${HalfSuffix}`
+  | `overflow_count_${"prepare" | 32 | 16}`;
 
 /** The half storage types, as kernel-name suffixes (the tensor-core kernels exist for these only). */
 export type HalfSuffix = Exclude<FloatSuffix, "f32">;
@@ -63,6 +64,7 @@ function kernelFiles(): Record<KernelName, string> {
   }
   for (const name of ["cast_f32_f16", "cast_f32_bf16", "cast_f16_f32", "cast_bf16_f32"]) out[name] = "cast";
   for (const s of ["f16", "bf16"]) out[`disentangled_attention_mma_${s}`] = "disentangled_attention_mma";
+  for (const k of ["prepare", 32, 16]) out[`overflow_count_${k}`] = "overflow_count";
   return out as Record<KernelName, string>;
 }
 

@@ -19,6 +19,7 @@ import { gatherElements } from "./gather-elements.js";
 import { layerNorm } from "./layer-norm.js";
 import { linear } from "./linear.js";
 import { matmul } from "./matmul.js";
+import { overflowCount } from "./overflow-count.js";
 import { reduce } from "./reduce.js";
 import { reshape } from "./reshape.js";
 import { slice } from "./slice.js";
@@ -62,4 +63,9 @@ export const fusedKernels = {
   activation: (ctx: CudaContext, i: OpInputs<FusedOps, "activation">, a: OpAttrs<FusedOps, "activation">) =>
     activation(ctx, i, a),
   disentangledAttention,
+  overflowCount: (
+    ctx: CudaContext,
+    i: OpInputs<FusedOps, "overflowCount">,
+    a: OpAttrs<FusedOps, "overflowCount">,
+  ) => overflowCount(ctx, i, a),
 } satisfies FusedCudaKernels;

@@ -20,6 +20,7 @@ import { layerNorm } from "./layer-norm.js";
 import { linear } from "./linear.js";
 import { maskedSoftmax } from "./masked-softmax.js";
 import { matmul } from "./matmul.js";
+import { overflowCount } from "./overflow-count.js";
 import { reduce } from "./reduce.js";
 import { reshape } from "./reshape.js";
 import { slice } from "./slice.js";
@@ -62,4 +63,5 @@ export const fusedKernels: FusedGpuKernels = {
   activation,
   maskedSoftmax: (ctx, inputs) => maskedSoftmax(ctx, inputs),
   disentangledAttention,
+  overflowCount: (ctx, inputs, attrs) => overflowCount(ctx, inputs, attrs),
 };

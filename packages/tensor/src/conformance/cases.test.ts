@@ -23,7 +23,14 @@ describe("conformance cases", () => {
     ]) {
       expect(ops.has(op as never), op).toBe(true);
     }
-    for (const op of ["linear", "layerNorm", "activation", "maskedSoftmax", "disentangledAttention"])
+    for (const op of [
+      "linear",
+      "layerNorm",
+      "activation",
+      "maskedSoftmax",
+      "disentangledAttention",
+      "overflowCount",
+    ])
       expect(ops.has(op as never), op).toBe(true);
   });
 

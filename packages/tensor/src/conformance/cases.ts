@@ -1,7 +1,17 @@
 import type { FusedOpName, PrimitiveOpName } from "../ops.js";
 
-/** How to fill one input: normal noise, a 0/1 mask, integers in [lo, hi), or given values. */
-export type Fill = "normal" | "positive" | "mask" | { int: [number, number] } | { values: number[] };
+/**
+ * How to fill one input: normal noise, a 0/1 mask, integers in [lo, hi), given values, or "extremes": normal
+ * noise with about one element in four replaced by a value at float16's edges or beyond (NaN, ±inf, ±65504,
+ * ±65500, ±1e6, ±32768, ±6e-8).
+ */
+export type Fill =
+  | "normal"
+  | "positive"
+  | "mask"
+  | "extremes"
+  | { int: [number, number] }
+  | { values: number[] };
 
 export interface InputSpec {
   shape: number[];
@@ -232,6 +242,27 @@ export const conformanceCases: readonly ConformanceCase[] = [
     "disentangledAttention",
     attention(1, 7, 2, 5, 3, false, true, true, true),
     { numHeads: 2, scale: 0.3, span: 3, returnProbs: true },
+  ),
+  fused(
+    "overflowCount at float16's limit, extremes",
+    "overflowCount",
+    { x: { shape: [3, 37, 29], fill: "extremes" } },
+    { limit: 65504 },
+    0,
+  ),
+  fused(
+    "overflowCount appended to counts, many workgroups",
+    "overflowCount",
+    { x: f(64, 520), counts: { shape: [5], dtype: "int32", fill: { int: [0, 1000] } } },
+    { limit: 2.5 },
+    0,
+  ),
+  fused(
+    "overflowCount odd length, given values",
+    "overflowCount",
+    { x: { shape: [7], fill: { values: [1, 70000, Number.NEGATIVE_INFINITY, 0.5, Number.NaN, -3, 65504] } } },
+    { limit: 65504 },
+    0,
   ),
   fused(
     "disentangledAttention v2 c2p only, long",

@@ -345,3 +345,11 @@ export function disentangledAttention(
     probs: { shape: [B, heads, L, L], data: probs },
   };
 }
+
+/** counts (when given) followed by how many values of x are NaN or at least `limit` in magnitude. */
+export function overflowCount(x: HostTensor, counts: HostTensor | undefined, limit: number): HostTensor {
+  let n = 0;
+  for (const v of x.data) if (Number.isNaN(v) || Math.abs(v) >= limit) n += 1;
+  const before = counts === undefined ? [] : Array.from(counts.data);
+  return { shape: [before.length + 1], data: Float64Array.from([...before, n]) };
+}

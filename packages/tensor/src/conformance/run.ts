@@ -30,6 +30,27 @@ function fillValues(spec: InputSpec, next: () => number): number[] {
     );
   }
   if (fill === "positive") return Array.from({ length: n }, () => 0.1 + 2 * next());
+  if (fill === "extremes") {
+    const edges = [
+      Number.NaN,
+      Infinity,
+      -Infinity,
+      65504,
+      -65504,
+      65500,
+      -65500,
+      1e6,
+      -1e6,
+      32768,
+      -32768,
+      6e-8,
+    ];
+    return Array.from({ length: n }, () => {
+      const u = next();
+      const z = Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
+      return u < 0.25 ? edges[Math.floor(next() * edges.length)]! : z;
+    });
+  }
   if (fill === "mask") {
     // Like padding: the first position of each row is always kept.
     const last = spec.shape[spec.shape.length - 1]!;
@@ -127,6 +148,8 @@ function evaluateOracle(c: ConformanceCase, x: Record<string, HostTensor | HostT
       return [oracle.map(one("x"), oracle.activationFns[str("fn")]!)];
     case "maskedSoftmax":
       return [oracle.maskedSoftmax(one("x"), x.mask as HostTensor | undefined)];
+    case "overflowCount":
+      return [oracle.overflowCount(one("x"), x.counts as HostTensor | undefined, num("limit"))];
     case "disentangledAttention": {
       const r = oracle.disentangledAttention(
         one("qkv"),
@@ -170,6 +193,8 @@ export interface ConformanceResult {
 function compare(got: Tensor, want: HostTensor, relative = 0): number {
   if (got.dims.length !== want.shape.length || got.dims.some((d, i) => d !== want.shape[i]))
     return Number.POSITIVE_INFINITY;
+  // Integer outputs (counts) are exact in every precision: no float16 rounding slack.
+  if (got.type === "int32" || got.type === "int64") relative = 0;
   let max = 0;
   const data = got.data as ArrayLike<number | bigint>;
   for (let i = 0; i < want.data.length; i++) {

@@ -5,6 +5,7 @@ import { disentangledAttentionReference } from "./disentangled-attention.js";
 import { layerNormReference } from "./layer-norm.js";
 import { linearReference } from "./linear.js";
 import { maskedSoftmaxReference } from "./masked-softmax.js";
+import { overflowCountReference } from "./overflow-count.js";
 
 export type ReferenceKernels = {
   [K in FusedOpName]: (
@@ -21,6 +22,7 @@ export const referenceKernels: ReferenceKernels = {
   activation: activationReference,
   maskedSoftmax: (backend, inputs) => maskedSoftmaxReference(backend, inputs),
   disentangledAttention: disentangledAttentionReference,
+  overflowCount: overflowCountReference,
 };
 
 export { FLOAT32_LOWEST } from "./masked-softmax.js";
