@@ -79,7 +79,8 @@ export class DebertaV2Attention {
       names.map((name) => ({ name: `${p}.self.${name}.weight`, shape: [all, h] })),
       [3 * all, h],
       interleaveHeads(config.num_attention_heads, config.head_size, h),
-      { linear: true },
+      // Named for messages about its outputs (fp16 overflow): the query / key / value projections together.
+      { linear: true, name: `${p}.self.query_key_value_proj.weight` },
     );
     const [qBias, kBias, vBias] = names.map((name) => w.take(`${p}.self.${name}.bias`, [all])) as [
       TensorHandle,

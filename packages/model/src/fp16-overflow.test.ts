@@ -153,10 +153,11 @@ describe("DebertaV2Backbone float16 overflow checks (CPU, asked for)", () => {
     expect(v3Checks.layers.slice(0, 6)).toEqual([
       "embeddings.LayerNorm",
       "encoder.LayerNorm",
-      "encoder.layer.0.attention.self.query_proj",
-      "encoder.layer.0.attention.self.key_proj",
-      "encoder.layer.0.attention.self.value_proj",
-      "encoder.layer.0.attention.self.key_proj",
+      // The fused query / key / value projection of the tokens, then of the relative embeddings (shared keys).
+      "encoder.layer.0.attention.self.query_key_value_proj",
+      "encoder.layer.0.attention.self.query_key_value_proj",
+      "encoder.layer.0.attention.output.dense",
+      "encoder.layer.0.attention.output.LayerNorm",
     ]);
     await v3Checks.verify();
     const xl = await v2("v2-xlarge-like");

@@ -84,13 +84,14 @@ export class WeightBinder {
    * One tensor of shape `shape` made on the host from several checkpoint weights, each found, checked and
    * recorded as `take` does, before anything is uploaded: `combine` gets their data in the order of `parts`
    * (e.g. separate query / key / value projections interleaved into one fused projection, which a backend
-   * then prepares as one Linear weight). Any part missing: recorded, and the result is zeros.
+   * then prepares as one Linear weight). Any part missing: recorded, and the result is zeros. `name` is what
+   * messages about its outputs call it, as `take`'s are called by their checkpoint name.
    */
   takeCombined(
     parts: readonly { name: string; shape: readonly number[] }[],
     shape: readonly number[],
     combine: (data: readonly Float32Array[]) => Float32Array,
-    options: { base?: boolean; linear?: boolean } = {},
+    options: { base?: boolean; linear?: boolean; name?: string } = {},
   ): TensorHandle {
     const data = parts.map((part) => this.read(part.name, part.shape, options));
     const present = data.filter((d): d is Float32Array => d !== undefined);
@@ -105,7 +106,8 @@ export class WeightBinder {
         );
       }
     }
-    return this.uploadWeight(combined, shape, options.linear ?? false);
+    const complete = present.length === parts.length;
+    return this.uploadWeight(combined, shape, options.linear ?? false, complete ? options.name : undefined);
   }
 
   /** The float32 data of weight `name` after its checks, or undefined (recorded as missing). */
