@@ -1,7 +1,8 @@
 // The GPU machine's correctness run, without vitest (the machine gets a bundle, not node_modules): the
 // bundled `deberta` CLI as a user runs it (the seed's `deberta run ... --device 0`, and `deberta env`), the
 // probe (driver, GPUs, cuBLASLt), then for each GEMM path ("cublaslt", "kernel") the conformance suite and
-// every fixture checkpoint through @deberta/heads/fixture-check on the CUDA backend in float32, the synthetic
+// every fixture checkpoint (v1 and DeBERTa-v2) through @deberta/heads/fixture-check on the CUDA backend in
+// float32 and the half types, float16's overflow error on scaled v1 / v2 fixtures, the synthetic
 // DeBERTa-base (batch 2 x 128) against the CPU backend's native engine in this process, then the
 // out-of-memory check (allocate until the GPU says no; the backend must still work after). Each step is
 // caught and recorded; checks.json is rewritten after every step (a crash leaves what was done). Exits 1
@@ -9,13 +10,20 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { DebertaForSequenceClassification } from "@deberta/heads";
+import { DebertaForSequenceClassification, headRegistry } from "@deberta/heads";
+import { readWeightsFile, readWeightsFromDir } from "@deberta/hub";
 import { Tensor } from "@deberta/tensor";
 import { conformancePlan, runConformanceCase } from "@deberta/tensor/conformance";
+import { scaledWeights } from "@deberta/testing";
 import { createCpuBackend } from "../../../backend-cpu/dist/index.js";
 import { syntheticInput } from "../../../heads/bench/synthetic.mjs";
 import { CUDA_DTYPES, createCudaBackend, probeCuda } from "../../dist/index.js";
-import { checkCheckpoint, failedChecks, fixtureCheckpoints } from "../../test/fixtures.ts";
+import {
+  checkCheckpoint,
+  failedChecks,
+  fixtureCheckpoints,
+  v2FixtureCheckpoints,
+} from "../../test/fixtures.ts";
 
 const outDir = process.env.DEBERTA_BENCH_OUT;
 if (!process.env.DEBERTA_FIXTURES || !outDir) throw new Error("set DEBERTA_FIXTURES and DEBERTA_BENCH_OUT");
@@ -27,6 +35,7 @@ const report = {
   paths: {},
   synthetic: undefined,
   oom: undefined,
+  fp16Overflow: undefined,
   errors: [],
 };
 const save = () => writeFileSync(path.join(outDir, "checks.json"), `${JSON.stringify(report, null, 2)}\n`);
@@ -131,13 +140,18 @@ for (const gemmPath of cudaAvailable ? pathsToRun : []) {
   }
   log(`${gemmPath} conformance: ${entry.conformance.passed}/${conformancePlan().length}`);
   save();
-  for (const name of fixtureCheckpoints()) {
+  const checkpoints = [
+    ...fixtureCheckpoints().map((name) => ({ name, family: "v1" })),
+    ...v2FixtureCheckpoints().map((name) => ({ name: `deberta-v2/${name}`, checkpoint: name, family: "v2" })),
+  ];
+  for (const { name, checkpoint = name, family } of checkpoints) {
     const t0 = performance.now();
     try {
       const checks = await checkCheckpoint(
         backend,
-        name,
+        checkpoint,
         dtype === "float32" ? {} : { toleranceScale: CUDA_DTYPES[dtype].toleranceScale },
+        family,
       );
       const failed = failedChecks(checks);
       entry.fixtures.push({
@@ -162,6 +176,98 @@ for (const gemmPath of cudaAvailable ? pathsToRun : []) {
     entry.syncError = message(e);
   }
   backend.close();
+  save();
+}
+
+// Float16 overflow (issue 13): a v1 and a v2 fixture with weights scaled past float16's range (the cases of
+// src/fp16-overflow.test.ts, whose CPU float32 side asserts the range is passed) must reject with
+// MODEL_FP16_OVERFLOW naming the layer on cuda float16; as they are, they must run with finite logits.
+if (cudaAvailable) {
+  const fixtures = process.env.DEBERTA_FIXTURES;
+  const cases = [
+    {
+      name: "v1 base-like/seqcls",
+      head: "DebertaForSequenceClassification",
+      dir: path.join(fixtures, "models", "base-like", "seqcls"),
+      scaled: [
+        [
+          "encoder.layer.0.output.LayerNorm",
+          {
+            "deberta.encoder.layer.0.output.LayerNorm.weight": 1e6,
+            "deberta.encoder.layer.0.output.LayerNorm.bias": 1e6,
+          },
+        ],
+        ["encoder.layer.0.output.dense", { "deberta.encoder.layer.0.output.dense.weight": 1e8 }],
+      ],
+    },
+    {
+      name: "v2 v3-like/ForSequenceClassification",
+      head: "DebertaV2ForSequenceClassification",
+      dir: path.join(fixtures, "deberta-v2", "models", "v3-like", "ForSequenceClassification"),
+      scaled: [
+        [
+          "encoder.layer.1.output.LayerNorm",
+          {
+            "deberta.encoder.layer.1.output.LayerNorm.weight": 1e6,
+            "deberta.encoder.layer.1.output.LayerNorm.bias": 1e6,
+          },
+        ],
+        ["encoder.layer.0.intermediate.dense", { "deberta.encoder.layer.0.intermediate.dense.weight": 1e8 }],
+      ],
+    },
+  ];
+  const result = { pass: true, cases: [] };
+  report.fp16Overflow = result;
+  let half;
+  try {
+    half = await createCudaBackend({ dtype: "float16" });
+    for (const c of cases) {
+      const expected = await readWeightsFile(path.join(c.dir, "expected.safetensors"));
+      const int64 = (key) => {
+        const t = expected.get(key);
+        return new Tensor(
+          "int64",
+          BigInt64Array.from(t.data, (v) => BigInt(v)),
+          t.shape,
+        );
+      };
+      const inputs = { input_ids: int64("input_ids"), attention_mask: int64("attention_mask") };
+      const run = async (factors) => {
+        const model = await headRegistry.get(c.head).from_pretrained(c.dir, {
+          backend: half,
+          weights: scaledWeights(await readWeightsFromDir(c.dir), factors),
+        });
+        try {
+          return await model(inputs).then(
+            (out) => ({ finite: Array.from(out.logits.data).every(Number.isFinite) }),
+            (e) => ({ code: e.code, layer: e.layer, message: message(e) }),
+          );
+        } finally {
+          model.dispose();
+        }
+      };
+      const plain = await run({});
+      const entry = { name: c.name, plain, scaled: [] };
+      let pass = plain.finite === true;
+      for (const [layer, factors] of c.scaled) {
+        const got = await run(factors);
+        const ok = got.code === "MODEL_FP16_OVERFLOW" && got.layer === layer;
+        entry.scaled.push({ expectedLayer: layer, ...got, pass: ok });
+        pass &&= ok;
+      }
+      entry.pass = pass;
+      result.cases.push(entry);
+      result.pass &&= pass;
+      log(`fp16 overflow ${c.name}: ${pass ? "ok" : JSON.stringify(entry)}`);
+      save();
+    }
+  } catch (e) {
+    result.pass = false;
+    result.error = message(e);
+    log(`fp16 overflow: ERROR ${result.error}`);
+  } finally {
+    half?.close();
+  }
   save();
 }
 
@@ -331,12 +437,13 @@ const ok =
       e.fixtures.every((f) => f.pass),
   ) &&
   (report.oom === undefined || report.oom.pass === true) &&
+  (report.fp16Overflow === undefined || report.fp16Overflow.pass === true) &&
   (report.cli.run === undefined || (report.cli.run.pass && report.cli.env.pass)) &&
   (report.synthetic.skipped !== undefined ||
     (report.synthetic.error === undefined &&
       Object.keys(report.synthetic.paths).length > 0 &&
       Object.values(report.synthetic.paths).every((e) => e.pass)));
 console.log(
-  `SUMMARY: ${lines.join("; ")}; ${cliLine}; ${synLine}; oom ${report.oom?.pass ?? "skipped"}: ${ok ? "ALL PASS" : "FAILURES"}`,
+  `SUMMARY: ${lines.join("; ")}; ${cliLine}; ${synLine}; oom ${report.oom?.pass ?? "skipped"}; fp16 overflow ${report.fp16Overflow?.pass ?? "skipped"}: ${ok ? "ALL PASS" : "FAILURES"}`,
 );
 process.exit(ok ? 0 : 1);
