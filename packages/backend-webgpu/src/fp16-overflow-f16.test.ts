@@ -12,7 +12,7 @@ import { type DebertaPreTrainedModel, type HeadCallInputs, headRegistry, ModelEr
 import { LOGIT_TOLERANCE } from "@deberta/heads/fixture-check";
 import { readWeightsFile, readWeightsFromDir } from "@deberta/hub";
 import { type Backend, Tensor } from "@deberta/tensor";
-import { fixturesDir, scaledWeights } from "@deberta/testing";
+import { type Fp16OverflowCase, fp16OverflowCases, scaledWeights } from "@deberta/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { hasF16 } from "../test/adapter.js";
 import { createWebGpuBackend } from "./create.js";
@@ -25,56 +25,15 @@ afterAll(() => {
   cpu.close();
 });
 
-interface Case {
-  family: string;
-  dir: string;
-  /** Scaled so that a hidden state (the output of this LayerNorm) exceeds 65504. */
-  hidden: { layer: string; factors: Record<string, number> };
-  /** Scaled so that this feed-forward layer's output exceeds 65504 while the hidden states stay small. */
-  inner: { layer: string; factors: Record<string, number> };
-}
-
-const CASES: Case[] = [
-  {
-    family: "v1 base-like/seqcls",
-    dir: path.join(fixturesDir(), "models", "base-like", "seqcls"),
-    hidden: {
-      layer: "encoder.layer.0.output.LayerNorm",
-      factors: {
-        "deberta.encoder.layer.0.output.LayerNorm.weight": 1e6,
-        "deberta.encoder.layer.0.output.LayerNorm.bias": 1e6,
-      },
-    },
-    inner: {
-      layer: "encoder.layer.0.output.dense",
-      factors: { "deberta.encoder.layer.0.output.dense.weight": 1e8 },
-    },
-  },
-  {
-    family: "v2 v3-like/ForSequenceClassification",
-    dir: path.join(fixturesDir(), "deberta-v2", "models", "v3-like", "ForSequenceClassification"),
-    hidden: {
-      layer: "encoder.layer.1.output.LayerNorm",
-      factors: {
-        "deberta.encoder.layer.1.output.LayerNorm.weight": 1e6,
-        "deberta.encoder.layer.1.output.LayerNorm.bias": 1e6,
-      },
-    },
-    inner: {
-      layer: "encoder.layer.0.intermediate.dense",
-      factors: { "deberta.encoder.layer.0.intermediate.dense.weight": 1e8 },
-    },
-  },
-];
+type Case = Fp16OverflowCase;
+const CASES = fp16OverflowCases();
 
 async function load(
   backend: Backend,
   c: Case,
   factors: Record<string, number> = {},
 ): Promise<DebertaPreTrainedModel> {
-  const Head = headRegistry.get(
-    c.family.startsWith("v1") ? "DebertaForSequenceClassification" : "DebertaV2ForSequenceClassification",
-  )!;
+  const Head = headRegistry.get(c.head)!;
   return Head.from_pretrained(c.dir, {
     backend,
     weights: scaledWeights(await readWeightsFromDir(c.dir), factors),

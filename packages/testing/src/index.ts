@@ -7,5 +7,6 @@ export {
   type ReferenceTensor,
 } from "./checkpoint.js";
 export { findRepoRoot, fixtureCheckpoints, fixturesDir, modelsDir } from "./fixtures-dir.js";
+export { type Fp16OverflowCase, fp16OverflowCases } from "./fp16-overflow-cases.js";
 export { caseRng, Rng } from "./rng.js";
 export { type ScalableWeight, scaledWeights } from "./scaled-weights.js";

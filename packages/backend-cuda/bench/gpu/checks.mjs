@@ -14,7 +14,7 @@ import { DebertaForSequenceClassification, headRegistry } from "@deberta/heads";
 import { readWeightsFile, readWeightsFromDir } from "@deberta/hub";
 import { Tensor } from "@deberta/tensor";
 import { conformancePlan, runConformanceCase } from "@deberta/tensor/conformance";
-import { scaledWeights } from "@deberta/testing";
+import { fp16OverflowCases, scaledWeights } from "@deberta/testing";
 import { createCpuBackend } from "../../../backend-cpu/dist/index.js";
 import { syntheticInput } from "../../../heads/bench/synthetic.mjs";
 import { CUDA_DTYPES, createCudaBackend, probeCuda } from "../../dist/index.js";
@@ -183,39 +183,7 @@ for (const gemmPath of cudaAvailable ? pathsToRun : []) {
 // src/fp16-overflow.test.ts, whose CPU float32 side asserts the range is passed) must reject with
 // MODEL_FP16_OVERFLOW naming the layer on cuda float16; as they are, they must run with finite logits.
 if (cudaAvailable) {
-  const fixtures = process.env.DEBERTA_FIXTURES;
-  const cases = [
-    {
-      name: "v1 base-like/seqcls",
-      head: "DebertaForSequenceClassification",
-      dir: path.join(fixtures, "models", "base-like", "seqcls"),
-      scaled: [
-        [
-          "encoder.layer.0.output.LayerNorm",
-          {
-            "deberta.encoder.layer.0.output.LayerNorm.weight": 1e6,
-            "deberta.encoder.layer.0.output.LayerNorm.bias": 1e6,
-          },
-        ],
-        ["encoder.layer.0.output.dense", { "deberta.encoder.layer.0.output.dense.weight": 1e8 }],
-      ],
-    },
-    {
-      name: "v2 v3-like/ForSequenceClassification",
-      head: "DebertaV2ForSequenceClassification",
-      dir: path.join(fixtures, "deberta-v2", "models", "v3-like", "ForSequenceClassification"),
-      scaled: [
-        [
-          "encoder.layer.1.output.LayerNorm",
-          {
-            "deberta.encoder.layer.1.output.LayerNorm.weight": 1e6,
-            "deberta.encoder.layer.1.output.LayerNorm.bias": 1e6,
-          },
-        ],
-        ["encoder.layer.0.intermediate.dense", { "deberta.encoder.layer.0.intermediate.dense.weight": 1e8 }],
-      ],
-    },
-  ];
+  const cases = fp16OverflowCases();
   const result = { pass: true, cases: [] };
   report.fp16Overflow = result;
   let half;
@@ -247,9 +215,9 @@ if (cudaAvailable) {
         }
       };
       const plain = await run({});
-      const entry = { name: c.name, plain, scaled: [] };
+      const entry = { name: c.family, plain, scaled: [] };
       let pass = plain.finite === true;
-      for (const [layer, factors] of c.scaled) {
+      for (const { layer, factors } of [c.hidden, c.inner]) {
         const got = await run(factors);
         const ok = got.code === "MODEL_FP16_OVERFLOW" && got.layer === layer;
         entry.scaled.push({ expectedLayer: layer, ...got, pass: ok });
@@ -258,7 +226,7 @@ if (cudaAvailable) {
       entry.pass = pass;
       result.cases.push(entry);
       result.pass &&= pass;
-      log(`fp16 overflow ${c.name}: ${pass ? "ok" : JSON.stringify(entry)}`);
+      log(`fp16 overflow ${c.family}: ${pass ? "ok" : JSON.stringify(entry)}`);
       save();
     }
   } catch (e) {
