@@ -105,7 +105,7 @@ export class CpuBackend implements Backend {
   private bytes = 0;
   private peak = 0;
   private closed = false;
-  /** Arrays of disposed outputs by length, reused by later outputs: less garbage, lower peak memory. */
+  /** Arrays of disposed outputs by length (least recently used lengths first), reused by later outputs: less garbage, lower peak memory. */
   private readonly pool = new Map<number, Float32Array[]>();
   private pooledBytes = 0;
 
@@ -174,10 +174,25 @@ export class CpuBackend implements Backend {
   }
 
   private takePooled(n: number): Float32Array {
-    const free = this.pool.get(n)?.pop();
+    const list = this.pool.get(n);
+    const free = list?.pop();
     if (free === undefined) return new Float32Array(n);
     this.pooledBytes -= free.byteLength;
+    // Most recently used lengths last: the ones evicted first are those no recent pass asked for.
+    this.pool.delete(n);
+    if (list!.length > 0) this.pool.set(n, list!);
     return free;
+  }
+
+  /** Evicts arrays of the least recently used lengths until `bytes` more fit under the pool's cap. */
+  private makePoolRoom(bytes: number): void {
+    for (const [length, list] of this.pool) {
+      if (this.pooledBytes + bytes <= MAX_POOLED_BYTES) return;
+      while (list.length > 0 && this.pooledBytes + bytes > MAX_POOLED_BYTES) {
+        this.pooledBytes -= list.pop()!.byteLength;
+      }
+      if (list.length === 0) this.pool.delete(length);
+    }
   }
 
   /** Runs what is recorded when a JavaScript kernel is about to read one of its results. */
@@ -262,11 +277,15 @@ export class CpuBackend implements Backend {
     const t = asCpu(handle, "dispose");
     if (!this.live.delete(t)) return;
     this.bytes -= t.bytes + ((t.packed as PackedLinear | undefined)?.bytes ?? 0);
-    if (t.recyclable && t.alive && this.pooledBytes + t.bytes <= MAX_POOLED_BYTES) {
+    // Shapes change from call to call (a server's batches): arrays of lengths no recent pass used make room
+    // for this one, or a pool full of stale lengths would leave every later pass allocating afresh.
+    if (t.recyclable && t.alive && t.bytes <= MAX_POOLED_BYTES) {
+      this.makePoolRoom(t.bytes);
       const data = t.f32;
-      const list = this.pool.get(data.length);
-      if (list === undefined) this.pool.set(data.length, [data]);
-      else list.push(data);
+      const list = this.pool.get(data.length) ?? [];
+      this.pool.delete(data.length);
+      list.push(data);
+      this.pool.set(data.length, list);
       this.pooledBytes += data.byteLength;
     }
     t.release();

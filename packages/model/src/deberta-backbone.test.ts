@@ -163,3 +163,24 @@ describe("bad input", () => {
     expect(() => model.forward({ input_ids: ids([[1, 5, 2]]) })).toThrow(/disposed/);
   });
 });
+
+describe("relative projections cache", () => {
+  it("holds a bounded number of spans however many lengths are run (power-of-two spans)", async () => {
+    const f = await loadFixture("base-like/model");
+    const backend = new CpuBackend();
+    const model = DebertaBackbone.load(backend, f.config, await readWeightsFromDir(f.dir), { file: f.dir });
+    const loaded = backend.memory().tensors;
+    for (let length = 1; length <= 40; length++) {
+      const ids = BigInt64Array.from({ length }, (_, i) => BigInt(5 + i));
+      const out = model.forward({ input_ids: new Tensor("int64", ids, [1, length]) });
+      await backend.download(out.last_hidden_state);
+      backend.dispose(out.last_hidden_state);
+    }
+    // Spans 16, 32 and 64 (max_relative_positions falls back to 64 positions): for each, every layer caches
+    // posKey and posQuery. One entry per length would be 40 x 2 x 2.
+    const layers = f.config.num_hidden_layers;
+    expect(backend.memory().tensors - loaded).toBeLessThanOrEqual(3 * layers * 2);
+    model.dispose();
+    backend.close();
+  });
+});

@@ -41,7 +41,7 @@ export class DebertaEncoder {
     const rel =
       this.relEmbeddings === undefined
         ? undefined
-        : { embeddings: this.relEmbeddings, maxRelative: maxRel, span: Math.min(length, maxRel) };
+        : { embeddings: this.relEmbeddings, maxRelative: maxRel, span: attentionSpan(length, maxRel) };
     const hiddenStates: TensorHandle[] = options.hiddenStates ? [embeddings] : [];
     const attentions: TensorHandle[] = [];
     const attentionTerms: AttentionTerms[] = [];
@@ -77,4 +77,18 @@ export class DebertaEncoder {
   dispose(ops: Ops): void {
     this.clearCaches(ops);
   }
+}
+
+/**
+ * The span of relative positions a pass over `length` tokens uses: transformers' min(length, maxRelative),
+ * rounded up to a power of two (at least 16). Every span of at least min(length, maxRelative) gives the same
+ * scores: the rows the pass reads, maxRelative + (i − j) of the relative embeddings, are in every such
+ * window, and none is clamped. Rounding bounds the projections the layers cache per span to a handful
+ * (a server sees every length: one cache entry per length grew without bound), at most doubling the rows
+ * projected once per span; the attention kernels only touch the rows of the band i − j.
+ */
+export function attentionSpan(length: number, maxRelative: number): number {
+  let span = 16;
+  while (span < length) span *= 2;
+  return Math.min(span, maxRelative);
 }
