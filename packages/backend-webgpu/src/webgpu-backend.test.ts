@@ -89,6 +89,23 @@ describe.skipIf(skipNoGpu)(gpuTitle("webgpu backend"), () => {
     backend.close();
   });
 
+  it("pools buffers of the sizes in use after stale sizes filled the pool (evicting those)", async () => {
+    const backend = await createWebGpuBackend();
+    // 2 x 256 MiB of outputs of one size: the pool's whole 512 MiB.
+    const big = backend.upload(new Tensor("float32", new Float32Array(64 * 2 ** 20), [64 * 2 ** 20]));
+    const stale = [0, 1].map(() => backend.run("affine", { x: big }, { scale: 2, shift: 0 }));
+    await backend.sync();
+    backend.dispose(big);
+    for (const t of stale) backend.dispose(t);
+    const small = backend.upload(f32([1, 2, 3, 4], [4]));
+    backend.dispose(backend.run("affine", { x: small }, { scale: 2, shift: 1 }));
+    const before = backend.stats().pooledBytes;
+    const second = backend.run("affine", { x: small }, { scale: 3, shift: 0 });
+    expect(backend.stats().pooledBytes).toBeLessThan(before);
+    expect(Array.from((await backend.download(second)).data as Float32Array)).toEqual([3, 6, 9, 12]);
+    backend.close();
+  });
+
   it("rejects int64 values beyond int32 and indices out of range, naming the op", async () => {
     const backend = await createWebGpuBackend();
     expect(codeOf(() => backend.upload(new Tensor("int64", BigInt64Array.from([2n ** 40n]), [1])))).toBe(

@@ -173,9 +173,15 @@ export class WebGpuBackend implements Backend {
     const bytes = this.bytesOf(stored, count);
     this.checkSize(bytes, op, shape);
     const size = bucketSize(bytes);
-    let buffer = this.pool.get(size)?.pop();
+    const pooled = this.pool.get(size);
+    let buffer = pooled?.pop();
     if (buffer === undefined) buffer = this.createBuffer(size, STORAGE | COPY_SRC | COPY_DST, op, shape);
-    else this.pooledBytes -= size;
+    else {
+      this.pooledBytes -= size;
+      // Most recently used sizes last: the ones evicted first are those no recent pass asked for.
+      this.pool.delete(size);
+      if (pooled!.length > 0) this.pool.set(size, pooled!);
+    }
     this.account(bytes);
     return this.track(new GpuTensor(this.name, stored, [...shape], new GpuStorage(buffer, bytes)));
   }
@@ -305,10 +311,21 @@ export class WebGpuBackend implements Backend {
     if (storage === undefined || this.closed) return;
     this.bytes -= storage.bytes;
     const size = storage.buffer.size;
-    if (this.pooledBytes + size <= MAX_POOLED_BYTES) {
-      const list = this.pool.get(size);
-      if (list === undefined) this.pool.set(size, [storage.buffer]);
-      else list.push(storage.buffer);
+    if (size <= MAX_POOLED_BYTES) {
+      // Shapes change from call to call (a server's batches): buffers of sizes no recent pass used make room
+      // for this one, or a pool full of stale sizes would leave every later pass creating buffers afresh.
+      for (const [staleSize, stale] of this.pool) {
+        if (this.pooledBytes + size <= MAX_POOLED_BYTES) break;
+        while (stale.length > 0 && this.pooledBytes + size > MAX_POOLED_BYTES) {
+          this.doomed.push(stale.pop()!);
+          this.pooledBytes -= staleSize;
+        }
+        if (stale.length === 0) this.pool.delete(staleSize);
+      }
+      const list = this.pool.get(size) ?? [];
+      this.pool.delete(size);
+      list.push(storage.buffer);
+      this.pool.set(size, list);
       this.pooledBytes += size;
     } else {
       this.doomed.push(storage.buffer);
