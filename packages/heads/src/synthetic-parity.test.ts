@@ -63,7 +63,7 @@ const nativeAddon = await loadNativeAddon();
 describe.skipIf(nativeAddon.addon === undefined)(
   "DeBERTa-base synthetic checkpoint on the native engine (skipped: the addon is not built here)",
   () => {
-    it("a forward is one program run off the JavaScript thread: a timer fires at least every 20 ms during it", {
+    it("a forward is one program run off the JavaScript thread: a timer fires at least every 20 ms during it (5 % of a forward the machine's load stretches)", {
       timeout: 600_000,
     }, async () => {
       const dir: string = ensureSynthetic();
@@ -85,15 +85,21 @@ describe.skipIf(nativeAddon.addon === undefined)(
       expect(after.commands - before.commands).toBeGreaterThan(12 * 6);
 
       // The machine may be busy with other test files: the best of five forwards must keep the loop
-      // turning every 20 ms. A forward that held the JavaScript thread would stall it for all of its
-      // ~150 ms every time (the control below shows the measurement catches that).
+      // turning every 20 ms, or, where the load stretches a forward far beyond its ~150 ms (CI runs test
+      // files side by side on 2 cores: forwards of 1-2 s were seen), every 5 % of the forward, as the
+      // recording's own JavaScript work and preemption stretch with it. A forward that held the JavaScript
+      // thread would stall it for all of the forward every time (the control below shows the measurement
+      // catches that).
+      const bound = (run: { took: number }) => Math.max(20, 0.05 * run.took);
       const runs: { stall: number; took: number }[] = [];
       for (let attempt = 0; attempt < 5; attempt++) {
         runs.push(await longestStall(() => model(inputs)));
-        if (runs[runs.length - 1]!.stall <= 20) break;
+        if (runs[runs.length - 1]!.stall <= bound(runs[runs.length - 1]!)) break;
       }
-      const best = Math.min(...runs.map((r) => r.stall));
-      expect(best, `forwards (ms): ${JSON.stringify(runs)}`).toBeLessThanOrEqual(20);
+      expect(
+        runs.some((run) => run.stall <= bound(run)),
+        `forwards (ms): ${JSON.stringify(runs)}`,
+      ).toBe(true);
 
       // Control: the encoder's forward with the recorded program run on the JavaScript thread (`read`
       // needs the result at once) stalls the loop for most of the forward.
@@ -103,6 +109,7 @@ describe.skipIf(nativeAddon.addon === undefined)(
         backend.dispose(last_hidden_state);
       });
       expect(control.stall, JSON.stringify(control)).toBeGreaterThan(Math.min(40, control.took * 0.8));
+      expect(control.stall, JSON.stringify(control)).toBeGreaterThan(bound(control));
       backend.close();
     });
   },
