@@ -105,7 +105,10 @@ export class CpuBackend implements Backend {
   private bytes = 0;
   private peak = 0;
   private closed = false;
-  /** Arrays of disposed outputs by length (least recently used lengths first), reused by later outputs: less garbage, lower peak memory. */
+  /**
+   * Arrays of disposed outputs by length (least recently used lengths first), reused by later outputs: less
+   * garbage, lower peak memory.
+   */
   private readonly pool = new Map<number, Float32Array[]>();
   private pooledBytes = 0;
 
