@@ -9,9 +9,9 @@
 import path from "node:path";
 import { CpuBackend } from "@deberta/backend-cpu";
 import { type DebertaPreTrainedModel, type HeadCallInputs, headRegistry, ModelError } from "@deberta/heads";
-import { LOGIT_TOLERANCE } from "@deberta/heads/fixture-check";
+import { fixtureCallInputs, LOGIT_TOLERANCE, type ReferenceTensor } from "@deberta/heads/fixture-check";
 import { readWeightsFile, readWeightsFromDir } from "@deberta/hub";
-import { type Backend, Tensor } from "@deberta/tensor";
+import type { Backend, Tensor } from "@deberta/tensor";
 import { type Fp16OverflowCase, fp16OverflowCases, scaledWeights } from "@deberta/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { hasF16 } from "../test/adapter.js";
@@ -40,17 +40,11 @@ async function load(
   });
 }
 
+/** The fixture's ids and mask, as its reference was computed (the overflow checks need no other output). */
 async function fixtureInputs(c: Case): Promise<HeadCallInputs> {
   const expected = await readWeightsFile(path.join(c.dir, "expected.safetensors"));
-  const int64 = (key: string) => {
-    const t = expected.get(key)!;
-    return new Tensor(
-      "int64",
-      BigInt64Array.from(t.data as ArrayLike<number>, (v) => BigInt(v)),
-      t.shape,
-    );
-  };
-  return { input_ids: int64("input_ids"), attention_mask: int64("attention_mask") };
+  const { input_ids, attention_mask } = fixtureCallInputs(expected as Map<string, ReferenceTensor>);
+  return { input_ids, attention_mask };
 }
 
 const largest = (tensors: readonly Tensor[]): number =>

@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DebertaForSequenceClassification, headRegistry } from "@deberta/heads";
+import { fixtureCallInputs } from "@deberta/heads/fixture-check";
 import { readWeightsFile, readWeightsFromDir } from "@deberta/hub";
 import { Tensor } from "@deberta/tensor";
 import { conformancePlan, runConformanceCase } from "@deberta/tensor/conformance";
@@ -191,15 +192,8 @@ if (cudaAvailable) {
     half = await createCudaBackend({ dtype: "float16" });
     for (const c of cases) {
       const expected = await readWeightsFile(path.join(c.dir, "expected.safetensors"));
-      const int64 = (key) => {
-        const t = expected.get(key);
-        return new Tensor(
-          "int64",
-          BigInt64Array.from(t.data, (v) => BigInt(v)),
-          t.shape,
-        );
-      };
-      const inputs = { input_ids: int64("input_ids"), attention_mask: int64("attention_mask") };
+      const { input_ids, attention_mask } = fixtureCallInputs(expected);
+      const inputs = { input_ids, attention_mask };
       const run = async (factors) => {
         const model = await headRegistry.get(c.head).from_pretrained(c.dir, {
           backend: half,
