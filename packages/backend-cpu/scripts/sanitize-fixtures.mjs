@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Two fixture checkpoints on the CPU backend's native engine, on every instruction-set path this CPU runs
+// Four fixture checkpoints (two v1, two DeBERTa-v2: log buckets and the convolution layer) on the CPU
+// backend's native engine, on every instruction-set path this CPU runs
 // (forced one at a time), compared with their float64 references
 // (logits 1e-5, hidden states and attentions 1e-4, @deberta/heads/fixture-check). Run by scripts/sanitize.mjs
 // in a process with the ASan runtime preloaded and DEBERTA_CPU_NATIVE_PATH pointing at the sanitizer build;
@@ -15,12 +16,20 @@ const { createCpuBackend } = await load("backend-cpu");
 const { headRegistry } = await load("heads");
 const { checkFixture } = await load("heads", "fixture-check.js");
 const { readWeightsFile } = await load("hub");
-const { DebertaConfig } = await load("config");
+const { loadDebertaConfig } = await load("config");
 
 const fixtures = process.env.DEBERTA_FIXTURES
   ? path.resolve(process.env.DEBERTA_FIXTURES)
   : path.resolve(packages, "../../shared/fixtures");
-const names = (process.env.SANITIZE_FIXTURES ?? "base-like/seqcls,span8-types/mlm").split(",");
+// v1 names are under models/, v2 ones under deberta-v2/models/.
+const names = (
+  process.env.SANITIZE_FIXTURES ??
+  "base-like/seqcls,span8-types/mlm,deberta-v2/v3-like/ForSequenceClassification,deberta-v2/v2-xlarge-like/ForSequenceClassification"
+).split(",");
+const dirOf = (name) =>
+  name.startsWith("deberta-v2/")
+    ? path.join(fixtures, "deberta-v2", "models", name.slice("deberta-v2/".length))
+    : path.join(fixtures, "models", name);
 
 // The point of the run: the sanitizer runtime is in this process and the addon is the sanitizer build.
 const maps = () => readFileSync("/proc/self/maps", "utf8");
@@ -40,8 +49,8 @@ for (const isa of ["avx512", "avx2", "portable"]) {
     throw new Error(`sanitize-fixtures: the addon loaded is not dist/native-asan (${backend.engine.name})`);
   try {
     for (const name of names) {
-      const dir = path.join(fixtures, "models", name);
-      const config = await DebertaConfig.from_pretrained(dir);
+      const dir = dirOf(name);
+      const config = await loadDebertaConfig(dir);
       const expected = new Map(await readWeightsFile(path.join(dir, "expected.safetensors")));
       const Head = headRegistry.get(config.architectures[0]);
       const model = await Head.from_pretrained(dir, { backend, config });

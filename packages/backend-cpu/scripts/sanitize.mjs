@@ -5,7 +5,7 @@
 //   1. the native GEMM tests, the native attention / row kernel tests, the program tests (malformed programs,
 //      asynchronous runs, close under a waiting download) and the conformance suite's native-engine cases
 //      (vitest, `-t native`), each on every instruction-set path this CPU runs;
-//   2. two fixture checkpoints on the native engine against their references, on every path
+//   2. four fixture checkpoints (two v1, two DeBERTa-v2) on the native engine against their references, on every path
 //      (scripts/sanitize-fixtures.mjs; needs the other packages built: `pnpm build`).
 // Any sanitizer report stops the process with a non-zero status, and this script exits 1.
 // Needs g++ with its ASan/UBSan runtimes (Debian: g++, or libgcc-12-dev for the runtimes alone).
