@@ -1,7 +1,7 @@
 import type { DebertaV2Config } from "@deberta/config";
 import { type Backend, Tensor, type TensorHandle } from "@deberta/tensor";
 import type { DebertaEncoderOutput, ForwardOptions } from "./deberta-backbone.js";
-import { DebertaV2Embeddings } from "./embeddings-v2.js";
+import { DebertaEmbeddings } from "./embeddings.js";
 import { DebertaV2Encoder } from "./encoder-v2.js";
 import { ModelError } from "./errors.js";
 import { Fp16OverflowCheck } from "./fp16-overflow.js";
@@ -79,7 +79,7 @@ export class DebertaV2Backbone {
   private constructor(
     readonly backend: Backend,
     readonly config: DebertaV2Config,
-    readonly embeddings: DebertaV2Embeddings,
+    readonly embeddings: DebertaEmbeddings,
     readonly encoder: DebertaV2Encoder,
     ops: Ops,
   ) {
@@ -92,7 +92,7 @@ export class DebertaV2Backbone {
     return new DebertaV2Backbone(
       binder.backend,
       config,
-      DebertaV2Embeddings.load(binder, config),
+      DebertaEmbeddings.load(binder, config),
       DebertaV2Encoder.load(binder, config, ops),
       ops,
     );

@@ -1,14 +1,17 @@
-// DeBERTa embeddings:  e = LayerNorm(W_word[ids] (+ W_pos[t] if position_biased_input)
-//                                     (+ W_type[type ids] if type_vocab_size > 0), then embed_proj
-//                                     when embedding_size ≠ hidden_size) · mask
-import type { DebertaConfig } from "@deberta/config";
+// DeBERTa embeddings, v1 and v2 alike (transformers' DebertaEmbeddings / DebertaV2Embeddings):
+//   e = LayerNorm(embed_proj(W_word[ids] (+ W_pos[t] if position_biased_input)
+//                            (+ W_type[type ids] if type_vocab_size > 0))) · mask
+// embed_proj (no bias) only when embedding_size ≠ hidden_size. The one difference: without
+// position_biased_input a v1 checkpoint still carries a position table that transformers ignores, where a v2
+// model has none (a v2 checkpoint that carries one reports it as unexpected).
+import type { DebertaConfig, DebertaV2Config } from "@deberta/config";
 import type { TensorHandle } from "@deberta/tensor";
 import type { Ops } from "./ops.js";
 import type { WeightBinder } from "./weights.js";
 
 export class DebertaEmbeddings {
   private constructor(
-    private readonly config: DebertaConfig,
+    private readonly config: DebertaConfig | DebertaV2Config,
     readonly wordEmbeddings: TensorHandle,
     private readonly positionEmbeddings: TensorHandle | undefined,
     private readonly tokenTypeEmbeddings: TensorHandle | undefined,
@@ -16,14 +19,15 @@ export class DebertaEmbeddings {
     private readonly norm: { weight: TensorHandle; bias: TensorHandle },
   ) {}
 
-  static load(w: WeightBinder, config: DebertaConfig): DebertaEmbeddings {
+  static load(w: WeightBinder, config: DebertaConfig | DebertaV2Config): DebertaEmbeddings {
     const e = config.embedding_size;
     const h = config.hidden_size;
     const word = w.take("embeddings.word_embeddings.weight", [config.vocab_size, e]);
     const position = config.position_biased_input
       ? w.take("embeddings.position_embeddings.weight", [config.max_position_embeddings, e])
       : undefined;
-    if (!config.position_biased_input) w.ignore((k) => k.endsWith("embeddings.position_embeddings.weight"));
+    if (config.model_type === "deberta" && !config.position_biased_input)
+      w.ignore((k) => k.endsWith("embeddings.position_embeddings.weight"));
     const tokenType =
       config.type_vocab_size > 0
         ? w.take("embeddings.token_type_embeddings.weight", [config.type_vocab_size, e])

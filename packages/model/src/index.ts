@@ -6,7 +6,6 @@ export { DebertaV2ConvLayer } from "./conv-layer-v2.js";
 export { DebertaBackbone, type DebertaEncoderOutput, type ForwardOptions } from "./deberta-backbone.js";
 export { DebertaV2Backbone, v2Masks, v2RowMask } from "./deberta-v2-backbone.js";
 export { DebertaEmbeddings } from "./embeddings.js";
-export { DebertaV2Embeddings } from "./embeddings-v2.js";
 export { DebertaEncoder } from "./encoder.js";
 export { DebertaV2Encoder } from "./encoder-v2.js";
 export { ModelError, type ModelErrorCode } from "./errors.js";
